@@ -1,0 +1,50 @@
+"""Table transformers for `-o table`: one row per item, columns in the order a person reads them."""
+from collections import OrderedDict
+
+
+def _readiness(item):
+    readiness = item.get("azureLinuxReadiness") or {}
+    status = readiness.get("status", "")
+    reason = readiness.get("reason")
+    return f"{status}: {reason}" if reason else status
+
+
+def _nodepool_row(item):
+    autoscale = f"{item.get('minCount')}-{item.get('maxCount')}" if item.get("enableAutoScaling") else ""
+    return OrderedDict([
+        ("Name", item.get("name")), ("Mode", item.get("mode")), ("VmSize", item.get("vmSize")),
+        ("Count", item.get("count")), ("Autoscale", autoscale), ("OsSku", item.get("osSku")),
+        ("State", item.get("provisioningState")), ("AzureLinux", _readiness(item))])
+
+
+def nodepool_list_table(result):
+    return [_nodepool_row(item) for item in result]
+
+
+def nodepool_show_table(result):
+    return _nodepool_row(result)
+
+
+def vm_size_table(result):
+    return [OrderedDict([
+        ("Size", row["size"]), ("Series", row["series"]), ("Gpu", row["gpu"]),
+        ("Supported", "yes" if row["supported"] else "no"), ("Reason", row["reason"]),
+        ("Date", row["date"]), ("Source", row["source"])]) for row in result]
+
+
+def check_table(result):
+    rows = [OrderedDict([("Severity", f["severity"]), ("Rule", f["rule"]), ("Message", f["message"]),
+                         ("Source", f["source"] or "")]) for f in result["findings"]]
+    if not rows:
+        rows.append(OrderedDict([("Severity", "ok"), ("Rule", ""),
+                                 ("Message", "Allowed: no rule of the support policy objects."), ("Source", "")]))
+    return rows
+
+
+def migration_table(result):
+    pools = result.get("pools", [result]) if isinstance(result, dict) else result
+    return [OrderedDict([
+        ("Pool", p.get("pool")), ("Action", p.get("action")), ("Strategy", p.get("strategy") or ""),
+        ("From", p.get("osSkuBefore") or ""), ("To", p.get("osSkuAfter") or ""),
+        ("Outcome", p.get("outcome") or ""), ("Seconds", p.get("seconds") if p.get("seconds") is not None else ""),
+        ("Reason", p.get("reason") or "")]) for p in pools]

@@ -1,0 +1,171 @@
+"""Help for the person at the terminal: every group and command, each with examples that run as written."""
+from knack.help_files import helps
+
+helps["aks azurelinux"] = """
+type: group
+short-summary: Run AKS node pools on Azure Linux, with the support policy checked before anything is sent.
+long-summary: |
+    Create clusters whose nodes run Azure Linux, add Azure Linux node pools, and migrate existing pools to
+    Azure Linux. Choices the support policy refuses (such as the NC A100 v4 GPU series or AppArmor) are
+    refused on the client with the reason, before any request reaches Azure.
+"""
+
+helps["aks azurelinux create"] = """
+type: command
+short-summary: Create an AKS cluster whose system node pool runs Azure Linux.
+long-summary: |
+    The create is a conditional PUT: if a cluster of that name already exists, nothing is changed and the
+    command says so. Without --location the cluster goes where its resource group is.
+examples:
+  - name: Create a cluster with three Azure Linux nodes.
+    text: az aks azurelinux create -g MyResourceGroup -n MyCluster
+  - name: Create a cluster on Azure Linux 3 with a given Kubernetes version, zones and an SSH key.
+    text: az aks azurelinux create -g MyResourceGroup -n MyCluster --os-sku AzureLinux3 --kubernetes-version 1.33 --zones 1 2 3 --ssh-key-value ~/.ssh/id_ed25519.pub
+  - name: See the exact request body, and send nothing.
+    text: az aks azurelinux create -g MyResourceGroup -n MyCluster --enable-fips-image --dry-run
+  - name: Start the create and return at once; wait for it later.
+    text: |
+        az aks azurelinux create -g MyResourceGroup -n MyCluster --no-wait
+        az aks azurelinux wait -g MyResourceGroup -n MyCluster --created
+"""
+
+helps["aks azurelinux wait"] = """
+type: command
+short-summary: Wait for a cluster to reach a state, after a command run with --no-wait.
+examples:
+  - name: Wait until a cluster has been created.
+    text: az aks azurelinux wait -g MyResourceGroup -n MyCluster --created
+"""
+
+helps["aks azurelinux check"] = """
+type: command
+short-summary: Check a VM size, OS SKU, Kubernetes version and security module against the support policy, offline.
+long-summary: |
+    Sends no request to Azure, so it runs anywhere, such as an early step of a CI pipeline. Prints every
+    finding with its rule, severity, message and source, and exits with code 1 when anything is refused.
+examples:
+  - name: Check a GPU size.
+    text: az aks azurelinux check --node-vm-size Standard_NC24ads_A100_v4
+  - name: Check a whole choice, as a table.
+    text: az aks azurelinux check --node-vm-size Standard_NC4as_T4_v3 --os-sku AzureLinux3 --kubernetes-version 1.33 --security-module selinux -o table
+  - name: Fail a pipeline step when the choice is refused.
+    text: az aks azurelinux check --node-vm-size "$VM_SIZE" --query allowed
+"""
+
+helps["aks azurelinux vm-size"] = """
+type: group
+short-summary: The GPU part of the support matrix.
+"""
+
+helps["aks azurelinux vm-size list"] = """
+type: command
+short-summary: List GPU VM sizes with whether Azure Linux node pools support them, why, and the source.
+examples:
+  - name: Show the GPU support matrix as a table.
+    text: az aks azurelinux vm-size list -o table
+  - name: List only the supported sizes.
+    text: az aks azurelinux vm-size list --query "[?supported].size" -o tsv
+"""
+
+helps["aks azurelinux migrate"] = """
+type: command
+short-summary: Plan and migrate every eligible node pool of a cluster to Azure Linux.
+long-summary: |
+    Reads the cluster's pools and plans each one: migrate, nothing to do (already on the target), or refused
+    with the reason (Windows pools, GPU sizes the policy refuses). Shows the plan, asks once (or not, with
+    --yes), then runs at most --max-parallel pool operations at a time. A 409 from AKS (another operation in
+    progress) is waited out and retried. After a failure no new pool is started unless --continue-on-error
+    is given; pools in flight finish. The final report lists every pool with its outcome and timings, and
+    the exit code is 1 if any pool did not migrate. With --strategy new-pool an old pool is deleted only
+    after its replacement has Succeeded.
+examples:
+  - name: See the plan, and send nothing.
+    text: az aks azurelinux migrate -g MyResourceGroup -n MyCluster --dry-run -o table
+  - name: Migrate every eligible pool in place, four at a time, without a prompt.
+    text: az aks azurelinux migrate -g MyResourceGroup -n MyCluster --max-parallel 4 --yes
+  - name: Replace each pool with a new Azure Linux pool, going on past failures.
+    text: az aks azurelinux migrate -g MyResourceGroup -n MyCluster --strategy new-pool --continue-on-error --yes
+"""
+
+helps["aks azurelinux nodepool"] = """
+type: group
+short-summary: Add, list, show, delete and migrate Azure Linux node pools.
+"""
+
+helps["aks azurelinux nodepool add"] = """
+type: command
+short-summary: Add an Azure Linux node pool to a cluster.
+long-summary: |
+    The add is a conditional PUT: if a pool of that name already exists, nothing is changed and the command
+    says so. GPU sizes of the NCv3 and NCasT4_v3 series are supported; NC A100 v4 and other GPU families are
+    refused before anything is sent. --security-module selinux labels the pool and tells you what to
+    configure on its nodes; apparmor is refused.
+examples:
+  - name: Add a T4 GPU pool.
+    text: az aks azurelinux nodepool add -g MyResourceGroup --cluster-name MyCluster -n gpu --node-vm-size Standard_NC4as_T4_v3
+  - name: Add an autoscaled pool with labels and a taint.
+    text: az aks azurelinux nodepool add -g MyResourceGroup --cluster-name MyCluster -n batch --enable-cluster-autoscaler --min-count 1 --max-count 5 --labels team=data tier=batch --node-taints sku=batch:NoSchedule
+  - name: Add a pool marked for SELinux, which you then configure on its nodes.
+    text: az aks azurelinux nodepool add -g MyResourceGroup --cluster-name MyCluster -n secure --security-module selinux
+  - name: See the exact request body, and send nothing.
+    text: az aks azurelinux nodepool add -g MyResourceGroup --cluster-name MyCluster -n gpu --node-vm-size Standard_NC6s_v3 --dry-run
+"""
+
+helps["aks azurelinux nodepool list"] = """
+type: command
+short-summary: List a cluster's node pools with their OS SKU and Azure Linux readiness.
+long-summary: Readiness is one of "on Azure Linux", "can migrate", or "blocked" with the reason.
+examples:
+  - name: List the pools as a table.
+    text: az aks azurelinux nodepool list -g MyResourceGroup --cluster-name MyCluster -o table
+  - name: Names of the pools that can migrate.
+    text: az aks azurelinux nodepool list -g MyResourceGroup --cluster-name MyCluster --query "[?azureLinuxReadiness.status=='can migrate'].name" -o tsv
+"""
+
+helps["aks azurelinux nodepool show"] = """
+type: command
+short-summary: Show a node pool with its Azure Linux readiness.
+examples:
+  - name: Show a pool.
+    text: az aks azurelinux nodepool show -g MyResourceGroup --cluster-name MyCluster -n nodepool1 -o table
+"""
+
+helps["aks azurelinux nodepool delete"] = """
+type: command
+short-summary: Delete a node pool; AKS cordons and drains its nodes.
+long-summary: A cluster must keep one System pool; deleting the last one is refused by AKS with a clear message.
+examples:
+  - name: Delete a pool without a prompt.
+    text: az aks azurelinux nodepool delete -g MyResourceGroup --cluster-name MyCluster -n gpu --yes
+  - name: Start the delete and wait for it later.
+    text: |
+        az aks azurelinux nodepool delete -g MyResourceGroup --cluster-name MyCluster -n gpu --yes --no-wait
+        az aks azurelinux nodepool wait -g MyResourceGroup --cluster-name MyCluster -n gpu --deleted
+"""
+
+helps["aks azurelinux nodepool migrate"] = """
+type: command
+short-summary: Migrate one node pool to Azure Linux, in place or through a new pool.
+long-summary: |
+    in-place (default) changes the pool's OS SKU and nothing else, with If-Match on the pool's ETag so that a
+    concurrent change is not overwritten; AKS reimages the nodes with surge. new-pool creates a pool that
+    clones every setting of the old one, waits until it has Succeeded, then deletes the old pool; if anything
+    fails before then, the old pool is left as it was and a failed replacement is removed. A pool already on
+    the target does nothing and exits 0. Asks for confirmation unless --yes is given; without a terminal and
+    without --yes nothing is sent.
+examples:
+  - name: Migrate a pool in place.
+    text: az aks azurelinux nodepool migrate -g MyResourceGroup --cluster-name MyCluster -n nodepool2 --yes
+  - name: Replace a pool with a new Azure Linux 3 pool named al3pool.
+    text: az aks azurelinux nodepool migrate -g MyResourceGroup --cluster-name MyCluster -n nodepool2 --strategy new-pool --new-name al3pool --os-sku AzureLinux3 --yes
+  - name: See the plan and the exact bodies, and send nothing.
+    text: az aks azurelinux nodepool migrate -g MyResourceGroup --cluster-name MyCluster -n nodepool2 --strategy new-pool --dry-run
+"""
+
+helps["aks azurelinux nodepool wait"] = """
+type: command
+short-summary: Wait for a node pool to reach a state, after a command run with --no-wait.
+examples:
+  - name: Wait until a pool has been created.
+    text: az aks azurelinux nodepool wait -g MyResourceGroup --cluster-name MyCluster -n gpu --created
+"""

@@ -1,0 +1,105 @@
+"""Arguments, named as `az aks` names them so that users' habits carry over."""
+from azure.cli.core.commands.parameters import get_enum_type, get_location_type, tags_type
+from knack.arguments import CLIArgumentType
+
+OS_SKUS = ["AzureLinux", "AzureLinux3"]
+SECURITY_MODULES = ["none", "selinux", "apparmor"]
+
+
+def load_arguments(self, _):
+    cluster_name = CLIArgumentType(options_list=["--cluster-name"], help="Name of the managed cluster.")
+    nodepool_name = CLIArgumentType(options_list=["--name", "-n", "--nodepool-name"], help="Name of the node pool.")
+    # Free text rather than an enum: an unknown SKU or module gets the policy's reason, not a bare list.
+    os_sku = CLIArgumentType(options_list=["--os-sku"], default="AzureLinux",
+                             help=f"Azure Linux OS SKU: {' or '.join(OS_SKUS)}. AzureLinux is Azure Linux 3.0 on "
+                                  "Kubernetes 1.32 and later; AzureLinux3 is accepted on 1.28 to 1.36.")
+    security_module = CLIArgumentType(
+        options_list=["--security-module"],
+        help=f"Linux security module: {', '.join(SECURITY_MODULES)}. selinux is supported by manual configuration "
+             "(the pool is labelled so your configuration can target it); apparmor is refused.")
+    yes = CLIArgumentType(options_list=["--yes", "-y"], action="store_true",
+                          help="Do not prompt for confirmation.")
+    dry_run = CLIArgumentType(options_list=["--dry-run"], action="store_true",
+                              help="Print the exact request that would be sent, and send nothing that changes "
+                                   "anything.")
+
+    with self.argument_context("aks azurelinux") as c:
+        c.argument("os_sku", os_sku)
+        c.argument("security_module", security_module)
+        c.argument("dry_run", dry_run)
+        c.argument("node_vm_size", options_list=["--node-vm-size", "-s"], help="VM size of the nodes.")
+        c.argument("kubernetes_version", options_list=["--kubernetes-version", "-k"],
+                   help="Kubernetes version, such as 1.33 or 1.33.5.")
+        c.argument("node_count", options_list=["--node-count", "-c"], type=int, help="Number of nodes.")
+        c.argument("zones", options_list=["--zones", "-z"], nargs="+", help="Availability zones: 1, 2 and/or 3.")
+        c.argument("max_pods", options_list=["--max-pods", "-m"], type=int,
+                   help="Maximum pods per node (10 to 250); fixed at creation.")
+        c.argument("enable_fips_image", action="store_true", help="Use a FIPS-enabled image.")
+        c.argument("enable_secure_boot", action="store_true", help="Turn on Secure Boot (Trusted Launch).")
+        c.argument("enable_vtpm", action="store_true", help="Turn on vTPM (Trusted Launch).")
+        c.argument("tags", tags_type)
+
+    for scope in ("aks azurelinux create", "aks azurelinux migrate", "aks azurelinux wait"):
+        with self.argument_context(scope) as c:
+            c.argument("name", options_list=["--name", "-n"], help="Name of the managed cluster.")
+
+    with self.argument_context("aks azurelinux create") as c:
+        c.argument("location", get_location_type(self.cli_ctx), help="Location. Default: the resource group's.")
+        c.argument("nodepool_name", options_list=["--nodepool-name"], help="Name of the system node pool.")
+        c.argument("node_count", options_list=["--node-count", "-c"], type=int, default=3,
+                   help="Number of nodes of the system pool.")
+        c.argument("enable_defender", action="store_true",
+                   help="Turn on Microsoft Defender for Containers; needs --defender-workspace.")
+        c.argument("defender_workspace", options_list=["--defender-workspace"],
+                   help="Resource id of the Log Analytics workspace Defender reports to.")
+        c.argument("ssh_key_value", options_list=["--ssh-key-value"],
+                   help="SSH public key, or the path of a file holding one. Default: no SSH key.")
+
+    with self.argument_context("aks azurelinux check") as c:
+        c.argument("os_sku", options_list=["--os-sku"], default=None,
+                   help=f"Azure Linux OS SKU to check: {' or '.join(OS_SKUS)}.")
+
+    with self.argument_context("aks azurelinux nodepool") as c:
+        c.argument("cluster_name", cluster_name)
+        c.argument("nodepool_name", nodepool_name)
+
+    with self.argument_context("aks azurelinux nodepool add") as c:
+        c.argument("node_vm_size", options_list=["--node-vm-size", "-s"], default="Standard_D2ds_v5",
+                   help="VM size of the nodes. GPU sizes: NCv3 and NCasT4_v3 only.")
+        c.argument("node_count", options_list=["--node-count", "-c"], type=int, default=3, help="Number of nodes.")
+        c.argument("mode", arg_type=get_enum_type(["System", "User"]), default="User", help="Pool mode.")
+        c.argument("labels", nargs="*", help="Node labels: space-separated key=value pairs.")
+        c.argument("node_taints", help="Node taints: comma-separated key=value:Effect, such as sku=gpu:NoSchedule.")
+        c.argument("enable_cluster_autoscaler", options_list=["--enable-cluster-autoscaler", "-e"],
+                   action="store_true", help="Turn on the cluster autoscaler; needs --min-count and --max-count.")
+        c.argument("min_count", type=int, help="Smallest node count the autoscaler may set.")
+        c.argument("max_count", type=int, help="Largest node count the autoscaler may set.")
+        c.argument("os_disk_size_gb", options_list=["--os-disk-size-gb"], type=int,
+                   help="OS disk size in GB (0 for the VM size's default, up to 2048).")
+        c.argument("gpu_driver", arg_type=get_enum_type(["Install", "None"]),
+                   help="Install the GPU driver (Install, the service's default) or not (None); GPU sizes only.")
+        c.argument("kubernetes_version", options_list=["--kubernetes-version", "-k"],
+                   help="Kubernetes version of the pool. Default: the cluster's.")
+
+    with self.argument_context("aks azurelinux nodepool delete") as c:
+        c.argument("ignore_pod_disruption_budget", action="store_true",
+                   help="Delete without waiting for PodDisruptionBudgets to allow evictions.")
+
+    for scope in ("aks azurelinux nodepool migrate", "aks azurelinux migrate"):
+        with self.argument_context(scope) as c:
+            c.argument("strategy", arg_type=get_enum_type(["in-place", "new-pool"]), default="in-place",
+                       help="in-place: change the OS SKU of the pool (AKS reimages its nodes with surge). "
+                            "new-pool: add an Azure Linux pool with the same settings, wait until it has "
+                            "Succeeded, then delete the old pool.")
+            c.argument("yes", yes)
+
+    with self.argument_context("aks azurelinux nodepool migrate") as c:
+        c.argument("new_name", options_list=["--new-name"],
+                   help="Name of the replacement pool (new-pool only). Default: derived from the old name.")
+
+    with self.argument_context("aks azurelinux migrate") as c:
+        c.argument("max_parallel", options_list=["--max-parallel"], type=int, default=2,
+                   help="Pool operations at a time (at least 1). Default 2: pools move in parallel while at "
+                        "most two surges of new nodes claim quota and drain workloads at once.")
+        c.argument("continue_on_error", action="store_true",
+                   help="Keep starting pools after one has failed (by default none starts after a failure).")

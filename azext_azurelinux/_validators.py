@@ -1,0 +1,194 @@
+"""Command validators: thin glue from `policy` and `aks_rules` to the CLI's error types.
+
+Each runs before the command sends anything, so a refused choice costs no request. A
+refusal is one sentence naming the option and the value, why, and what to do instead.
+"""
+import os
+import re
+
+from azure.cli.core.azclierror import (InvalidArgumentValueError, MutuallyExclusiveArgumentError,
+                                       RequiredArgumentMissingError)
+from knack.log import get_logger
+
+logger = get_logger(__name__)
+
+_PUBLIC_KEY = re.compile(r"^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|"
+                         r"sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\r\n]*)?$")
+_WORKSPACE_ID = re.compile(r"^/subscriptions/[^/]+/resourcegroups/[^/]+/providers/"
+                           r"microsoft\.operationalinsights/workspaces/[^/]+$", re.IGNORECASE)
+
+
+def _refuse(option, message):
+    if message:
+        raise InvalidArgumentValueError(f"{option} {message}" if option else message)
+
+
+def _apply_findings(findings, options):
+    """Raise on the first refusal; print warnings. `options` maps a finding's subject to its option."""
+    from azext_azurelinux.policy import WARNING
+    for finding in findings:
+        if finding.refused:
+            raise InvalidArgumentValueError(f"{options.get(finding.subject, '')} {finding.message}".strip())
+    for finding in findings:
+        if finding.severity == WARNING:
+            logger.warning("%s", finding.message)
+
+
+def _names(namespace):
+    from azext_azurelinux import aks_rules
+    if getattr(namespace, "resource_group_name", None) is not None:
+        _refuse("--resource-group", aks_rules.resource_group_name(namespace.resource_group_name))
+    if getattr(namespace, "cluster_name", None) is not None:
+        _refuse("--cluster-name", aks_rules.cluster_name(namespace.cluster_name))
+
+
+def _os_choice(namespace):
+    """--os-sku, --kubernetes-version, --node-vm-size and --security-module against the policy."""
+    from azext_azurelinux import policy
+    findings = []
+    if getattr(namespace, "node_vm_size", None) is not None:
+        findings += policy.check_vm_size(namespace.node_vm_size)
+        namespace.node_vm_size = policy.canonical_vm_size(namespace.node_vm_size)
+    findings += policy.check_os_sku(namespace.os_sku, getattr(namespace, "kubernetes_version", None))
+    if getattr(namespace, "security_module", None) is not None:
+        findings += [f for f in policy.check_security_module(namespace.security_module)
+                     if f.severity != policy.INFO]
+    _apply_findings(findings, {"vm_size": "--node-vm-size", "os_sku": "--os-sku",
+                               "kubernetes_version": "--kubernetes-version",
+                               "security_module": "--security-module"})
+    namespace.os_sku = policy.canonical_os_sku(namespace.os_sku)
+    if getattr(namespace, "security_module", None) is not None:
+        namespace.security_module = namespace.security_module.lower()
+
+
+def _pool_shape(namespace, mode):
+    from azext_azurelinux import aks_rules
+    _refuse("--node-count", aks_rules.node_count(namespace.node_count, mode))
+    _refuse("--zones", aks_rules.zones(namespace.zones))
+    _refuse("--max-pods", aks_rules.max_pods(namespace.max_pods))
+
+
+def _tags(namespace):
+    if getattr(namespace, "tags", None) is None:
+        return
+    from azure.cli.core.commands.validators import validate_tags
+    validate_tags(namespace)
+
+
+def _ssh_key(namespace):
+    value = getattr(namespace, "ssh_key_value", None)
+    if value is None:
+        return
+    path = os.path.expanduser(value)
+    content = value
+    if os.path.isfile(path):
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            content = handle.read()
+    if "PRIVATE KEY" in content:
+        raise InvalidArgumentValueError(
+            "--ssh-key-value is a private key; give the public key instead (the .pub file, such as "
+            "~/.ssh/id_ed25519.pub). The private key was not read further, sent or printed.")
+    content = content.strip()
+    if not _PUBLIC_KEY.match(content):
+        raise InvalidArgumentValueError(
+            "--ssh-key-value is neither an OpenSSH public key nor the path of a file holding one; give a key "
+            "that starts with ssh-rsa, ssh-ed25519 or ecdsa-sha2-*, or the path of a .pub file.")
+    namespace.ssh_key_value = content
+
+
+def validate_create(namespace):
+    from azext_azurelinux import aks_rules
+    _refuse("--resource-group", aks_rules.resource_group_name(namespace.resource_group_name))
+    _refuse("--name", aks_rules.cluster_name(namespace.name))
+    _refuse("--nodepool-name", aks_rules.pool_name(namespace.nodepool_name))
+    _pool_shape(namespace, "System")
+    _os_choice(namespace)
+    if namespace.defender_workspace and not namespace.enable_defender:
+        raise RequiredArgumentMissingError("--defender-workspace needs --enable-defender: add it, or drop the "
+                                           "workspace.")
+    if namespace.enable_defender:
+        if not namespace.defender_workspace:
+            raise RequiredArgumentMissingError(
+                "--enable-defender needs --defender-workspace, the resource id of a Log Analytics workspace "
+                "(/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.OperationalInsights/workspaces/NAME).")
+        if not _WORKSPACE_ID.match(namespace.defender_workspace):
+            raise InvalidArgumentValueError(
+                f"--defender-workspace {namespace.defender_workspace} is not a Log Analytics workspace resource "
+                "id: use /subscriptions/SUB/resourceGroups/RG/providers/Microsoft.OperationalInsights/"
+                "workspaces/NAME.")
+    _ssh_key(namespace)
+    _tags(namespace)
+
+
+def validate_nodepool_add(namespace):
+    from azext_azurelinux import aks_rules
+    _names(namespace)
+    _refuse("--name", aks_rules.pool_name(namespace.nodepool_name))
+    mode = namespace.mode or "User"
+    _pool_shape(namespace, mode)
+    _refuse("", aks_rules.autoscaler(namespace.enable_cluster_autoscaler, namespace.node_count,
+                                     namespace.min_count, namespace.max_count, mode))
+    _refuse("--os-disk-size-gb", aks_rules.os_disk_size(getattr(namespace, "os_disk_size_gb", None)))
+    _os_choice(namespace)
+    labels, error = aks_rules.parse_labels(namespace.labels)
+    _refuse("--labels", error)
+    namespace.labels = labels or None
+    taints, error = aks_rules.parse_taints(namespace.node_taints)
+    _refuse("--node-taints", error)
+    namespace.node_taints = taints
+    if namespace.gpu_driver is not None:
+        from azext_azurelinux import policy
+        if not policy.is_gpu_size(namespace.node_vm_size or ""):
+            raise InvalidArgumentValueError(
+                f"--gpu-driver applies to GPU sizes only, and --node-vm-size {namespace.node_vm_size} has no GPU: "
+                "drop --gpu-driver, or choose a GPU size.")
+    _tags(namespace)
+
+
+def validate_nodepool_ref(namespace):
+    from azext_azurelinux import aks_rules
+    _names(namespace)
+    _refuse("--name", aks_rules.pool_name(namespace.nodepool_name))
+
+
+def validate_cluster_ref(namespace):
+    from azext_azurelinux import aks_rules
+    _refuse("--resource-group", aks_rules.resource_group_name(namespace.resource_group_name))
+    _refuse("--name", aks_rules.cluster_name(namespace.name))
+
+
+def validate_check(namespace):
+    if all(getattr(namespace, option) is None for option in
+           ("node_vm_size", "os_sku", "kubernetes_version", "security_module")):
+        raise RequiredArgumentMissingError(
+            "Nothing to check: give at least one of --node-vm-size, --os-sku, --kubernetes-version, "
+            "--security-module.")
+
+
+def _target_sku(namespace):
+    from azext_azurelinux import policy
+    findings = policy.check_os_sku(namespace.os_sku)
+    _apply_findings(findings, {"os_sku": "--os-sku"})
+    namespace.os_sku = policy.canonical_os_sku(namespace.os_sku)
+
+
+def validate_nodepool_migrate(namespace):
+    from azext_azurelinux import aks_rules
+    validate_nodepool_ref(namespace)
+    _target_sku(namespace)
+    if namespace.new_name is not None:
+        if namespace.strategy != "new-pool":
+            raise MutuallyExclusiveArgumentError("--new-name goes with --strategy new-pool: add that, or drop "
+                                                 "--new-name.")
+        _refuse("--new-name", aks_rules.pool_name(namespace.new_name))
+        if namespace.new_name == namespace.nodepool_name:
+            raise InvalidArgumentValueError(f"--new-name {namespace.new_name} is the name of the pool being "
+                                            "replaced: choose another name.")
+
+
+def validate_migrate(namespace):
+    validate_cluster_ref(namespace)
+    _target_sku(namespace)
+    if namespace.max_parallel is not None and namespace.max_parallel < 1:
+        raise InvalidArgumentValueError(f"--max-parallel {namespace.max_parallel} is too small: use 1 or more "
+                                        "pool operations at a time.")

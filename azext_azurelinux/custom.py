@@ -1,0 +1,360 @@
+"""Command functions: fetch, build, send, wait, report. The thinking is in policy, builders and the planner."""
+import sys
+import time
+
+from azure.cli.core.azclierror import (InvalidArgumentValueError, ResourceNotFoundError, UnclassifiedUserFault,
+                                       ValidationError)
+from azure.cli.core.util import sdk_no_wait
+from knack.log import get_logger
+
+from azext_azurelinux import builders, migration, policy
+
+logger = get_logger(__name__)
+API_PROVIDER = "Microsoft.ContainerService"
+
+
+# ---- helpers ----------------------------------------------------------------------------
+def _model_getter(cmd):
+    from azure.cli.core.profiles import ResourceType
+
+    def get_model(name):
+        return cmd.get_models(name, resource_type=ResourceType.MGMT_CONTAINERSERVICE, operation_group="agent_pools")
+    return get_model
+
+
+def _subscription(cmd):
+    from azure.cli.core.commands.client_factory import get_subscription_id
+    return get_subscription_id(cmd.cli_ctx)
+
+
+def _api_version(client):
+    return client._config.api_version  # pylint: disable=protected-access
+
+
+def _dry_run(cmd, client, path, model, headers):
+    return {"dryRun": True, "method": "PUT",
+            "url": f"/subscriptions/{_subscription(cmd)}/resourceGroups/{path}?api-version={_api_version(client)}",
+            "headers": headers, "body": builders.request_body(model)}
+
+
+def _error_code(error):
+    inner = getattr(error, "error", None)
+    return getattr(inner, "code", None) or ""
+
+
+def _notice_security_module(security_module):
+    notice = policy.security_module_notice(security_module) if security_module else None
+    if notice:
+        logger.warning("%s", notice)
+
+
+def _with_readiness(pool):
+    from azure.cli.core.util import todict
+    shown = todict(pool)
+    view = {"name": pool.name, "body": builders.request_body(pool),
+            "kubernetesVersion": pool.current_orchestrator_version or pool.orchestrator_version}
+    shown["azureLinuxReadiness"] = migration.readiness(view)
+    return shown
+
+
+def _progress(message):
+    sys.stderr.write(f"{message}\n")
+    sys.stderr.flush()
+
+
+# ---- cluster ----------------------------------------------------------------------------
+def create_cluster(cmd, client, resource_group_name, name, location=None, nodepool_name="nodepool1", node_count=3,
+                   node_vm_size=None, os_sku="AzureLinux", kubernetes_version=None, zones=None, max_pods=None,
+                   security_module=None, enable_fips_image=False, enable_secure_boot=False, enable_vtpm=False,
+                   enable_defender=False, defender_workspace=None, ssh_key_value=None, tags=None, no_wait=False,
+                   dry_run=False):
+    from azure.core import MatchConditions
+    from azure.core.exceptions import ResourceExistsError
+    if location is None:
+        from azext_azurelinux._client_factory import cf_resource_groups
+        location = cf_resource_groups(cmd.cli_ctx).get(resource_group_name).location
+    cluster = builders.build_managed_cluster(
+        _model_getter(cmd), name=name, resource_group_name=resource_group_name,
+        subscription_id=_subscription(cmd), location=location, nodepool_name=nodepool_name, node_count=node_count,
+        node_vm_size=node_vm_size, os_sku=os_sku, kubernetes_version=kubernetes_version, zones=zones,
+        max_pods=max_pods, security_module=security_module, enable_fips_image=enable_fips_image,
+        enable_secure_boot=enable_secure_boot, enable_vtpm=enable_vtpm, enable_defender=enable_defender,
+        defender_workspace=defender_workspace, ssh_key_value=ssh_key_value, tags=tags)
+    if dry_run:
+        _notice_security_module(security_module)
+        return _dry_run(cmd, client, f"{resource_group_name}/providers/{API_PROVIDER}/managedClusters/{name}",
+                        cluster, {"If-None-Match": "*"})
+    try:
+        result = sdk_no_wait(no_wait, client.begin_create_or_update, resource_group_name, name, cluster,
+                             match_condition=MatchConditions.IfMissing)
+    except ResourceExistsError:
+        raise InvalidArgumentValueError(
+            f"--name {name}: a cluster of that name already exists in resource group {resource_group_name}; choose "
+            "another name, or add Azure Linux pools to it with `az aks azurelinux nodepool add`.") from None
+    _notice_security_module(security_module)
+    return result
+
+
+def get_cluster(cmd, client, resource_group_name, name):  # pylint: disable=unused-argument
+    return client.get(resource_group_name, name)
+
+
+# ---- node pools -------------------------------------------------------------------------
+def add_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_name, node_vm_size=None, node_count=3,
+                 mode="User", os_sku="AzureLinux", kubernetes_version=None, labels=None, node_taints=None,
+                 zones=None, max_pods=None, enable_cluster_autoscaler=False, min_count=None, max_count=None,
+                 os_disk_size_gb=None, gpu_driver=None, security_module=None, enable_fips_image=False,
+                 enable_secure_boot=False, enable_vtpm=False, tags=None, no_wait=False, dry_run=False):
+    from azure.core import MatchConditions
+    from azure.core.exceptions import ResourceExistsError
+    pool = builders.build_agent_pool(
+        _model_getter(cmd), node_vm_size=node_vm_size, node_count=node_count, mode=mode, os_sku=os_sku,
+        kubernetes_version=kubernetes_version, labels=labels, node_taints=node_taints, zones=zones,
+        max_pods=max_pods, enable_cluster_autoscaler=enable_cluster_autoscaler, min_count=min_count,
+        max_count=max_count, os_disk_size_gb=os_disk_size_gb, gpu_driver=gpu_driver,
+        security_module=security_module, enable_fips_image=enable_fips_image,
+        enable_secure_boot=enable_secure_boot, enable_vtpm=enable_vtpm, tags=tags)
+    if dry_run:
+        _notice_security_module(security_module)
+        return _dry_run(cmd, client, f"{resource_group_name}/providers/{API_PROVIDER}/managedClusters/{cluster_name}"
+                                     f"/agentPools/{nodepool_name}", pool, {"If-None-Match": "*"})
+    try:
+        result = sdk_no_wait(no_wait, client.begin_create_or_update, resource_group_name, cluster_name,
+                             nodepool_name, pool, match_condition=MatchConditions.IfMissing)
+    except ResourceExistsError:
+        raise InvalidArgumentValueError(
+            f"--name {nodepool_name}: a node pool of that name already exists in cluster {cluster_name}; choose "
+            "another name, or move it to Azure Linux with `az aks azurelinux nodepool migrate`.") from None
+    _notice_security_module(security_module)
+    if kubernetes_version is None and os_sku == "AzureLinux" and not no_wait:
+        _warn_if_retired(result.result() if hasattr(result, "result") else result)
+    return result
+
+
+def _warn_if_retired(pool):
+    """The pool's version is known only once AKS answers: warn if AzureLinux landed on Azure Linux 2.0."""
+    version = getattr(pool, "current_orchestrator_version", None) or getattr(pool, "orchestrator_version", None)
+    for finding in policy.check_os_sku("AzureLinux", version):
+        if finding.severity == policy.WARNING:
+            logger.warning("%s", finding.message)
+
+
+def list_nodepools(cmd, client, resource_group_name, cluster_name):  # pylint: disable=unused-argument
+    return [_with_readiness(pool) for pool in client.list(resource_group_name, cluster_name)]
+
+
+def get_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_name):  # pylint: disable=unused-argument
+    return client.get(resource_group_name, cluster_name, nodepool_name)
+
+
+def show_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_name):
+    from azure.core.exceptions import ResourceNotFoundError as NotFound
+    try:
+        return _with_readiness(get_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_name))
+    except NotFound as error:
+        raise ResourceNotFoundError(_not_found(error, resource_group_name, cluster_name, nodepool_name)) from None
+
+
+def _not_found(error, resource_group_name, cluster_name, nodepool_name):
+    code = _error_code(error)
+    if code == "ResourceGroupNotFound":
+        return f"--resource-group {resource_group_name} does not exist; check the name and the subscription."
+    if code == "ResourceNotFound":
+        return (f"--cluster-name {cluster_name} does not exist in resource group {resource_group_name}; list "
+                "clusters with `az aks list -g RG`.")
+    return (f"--name {nodepool_name}: cluster {cluster_name} has no node pool of that name; list its pools with "
+            f"`az aks azurelinux nodepool list -g {resource_group_name} --cluster-name {cluster_name}`.")
+
+
+def delete_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_name,  # pylint: disable=unused-argument
+                    ignore_pod_disruption_budget=False, no_wait=False):
+    from azure.core.exceptions import HttpResponseError
+    kwargs = {"ignore_pod_disruption_budget": True} if ignore_pod_disruption_budget else {}
+    try:
+        return sdk_no_wait(no_wait, client.begin_delete, resource_group_name, cluster_name, nodepool_name, **kwargs)
+    except HttpResponseError as error:
+        if _error_code(error) == "OperationNotAllowed" and "system agent pool" in str(error):
+            raise ValidationError(
+                f"--name {nodepool_name} is the last System pool of cluster {cluster_name}, and a cluster must "
+                "keep one: add another System pool first (az aks azurelinux nodepool add --mode System), then "
+                "delete this one.") from None
+        raise
+
+
+# ---- policy -----------------------------------------------------------------------------
+def check(cmd, node_vm_size=None, os_sku=None, kubernetes_version=None, security_module=None):
+    """The offline preflight: every finding, and a non-zero exit when anything is refused."""
+    findings = policy.preflight(node_vm_size, os_sku, kubernetes_version, security_module)
+    allowed = not policy.refusals(findings)
+    if not allowed:
+        _exit_after_output(cmd.cli_ctx, 1)
+    return {"allowed": allowed,
+            "input": {"nodeVmSize": node_vm_size, "osSku": os_sku, "kubernetesVersion": kubernetes_version,
+                      "securityModule": security_module},
+            "findings": [f.to_dict() for f in findings]}
+
+
+def _exit_after_output(cli_ctx, code):
+    """Let the CLI print the result as usual (-o, --query), then exit with `code`."""
+    from knack.events import EVENT_CLI_SUCCESSFUL_EXECUTE
+
+    def leave(_cli_ctx, **_):
+        sys.exit(code)
+    cli_ctx.register_event(EVENT_CLI_SUCCESSFUL_EXECUTE, leave)
+
+
+def list_vm_sizes(cmd):  # pylint: disable=unused-argument
+    return policy.gpu_matrix_rows()
+
+
+# ---- migration --------------------------------------------------------------------------
+class _SdkPoolOps:
+    """The executor's requests, through the SDK: each call returns once its operation has Succeeded."""
+
+    def __init__(self, cmd, client, resource_group_name, cluster_name):
+        self.client, self.rg, self.cluster = client, resource_group_name, cluster_name
+        self.get_model = _model_getter(cmd)
+
+    def _run(self, start):
+        from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
+
+        def is_conflict(error):
+            return isinstance(error, HttpResponseError) and error.status_code == 409
+        try:
+            poller = migration.retry_on_conflict(start, is_conflict, _progress)
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as error:
+            raise migration.StepError(_one_line(error), accepted=False) from error
+        try:
+            return poller.result()
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as error:
+            raise migration.StepError(_one_line(error), accepted=True) from error
+
+    @staticmethod
+    def _conditions(headers):
+        from azure.core import MatchConditions
+        if headers.get("If-None-Match") == "*":
+            return {"match_condition": MatchConditions.IfMissing}
+        if headers.get("If-Match"):
+            return {"etag": headers["If-Match"].strip('"'), "match_condition": MatchConditions.IfNotModified}
+        return {}
+
+    def put(self, name, body, headers):
+        pool = self.get_model("AgentPool")(body)
+        return self._run(lambda: self.client.begin_create_or_update(self.rg, self.cluster, name, pool,
+                                                                    **self._conditions(headers)))
+
+    def delete(self, name, headers):
+        return self._run(lambda: self.client.begin_delete(self.rg, self.cluster, name, **self._conditions(headers)))
+
+    def delete_quietly(self, name):
+        from azure.core.exceptions import ResourceNotFoundError as NotFound
+        try:
+            self.client.get(self.rg, self.cluster, name)
+        except NotFound:
+            return False
+        self.delete(name, {})
+        return True
+
+
+def _one_line(error):
+    message = getattr(error, "message", None) or str(error)
+    return " ".join(str(message).split())
+
+
+def _pool_views(pools):
+    return [{"name": p.name, "etag": p.e_tag, "provisioningState": p.provisioning_state,
+             "kubernetesVersion": p.current_orchestrator_version or p.orchestrator_version,
+             "body": builders.request_body(p)} for p in pools]
+
+
+def _confirm(question, yes):
+    if yes:
+        return
+    from knack.prompting import NoTTYException, prompt_y_n
+    try:
+        if not prompt_y_n(question, default="n"):
+            raise UnclassifiedUserFault("Nothing was changed: the migration was not confirmed.")
+    except NoTTYException:
+        raise ValidationError("This migration disrupts workloads and needs confirmation, but there is no terminal to "
+                              "ask: run it again with --yes. Nothing was changed.") from None
+
+
+def _show_plan(plans):
+    for plan in plans:
+        target = f" -> {plan['osSkuAfter']} ({plan['strategy']}" + (
+            f", replacement {plan['newPool']})" if plan.get("newPool") else ")") if plan["action"] == "migrate" else ""
+        reason = f": {plan['reason']}" if plan.get("reason") else ""
+        _progress(f"  {plan['pool']}: {plan['action']} {plan['osSkuBefore']}{target}{reason}")
+    for plan in plans:
+        for finding in plan["findings"]:
+            if finding["severity"] == policy.WARNING:
+                logger.warning("%s: %s", plan["pool"], finding["message"])
+
+
+def _finish(report):
+    failed = [r for r in report["pools"] if r["outcome"] in ("failed", "not-started")]
+    if failed:
+        _progress(f"{len(failed)} pool(s) did not migrate: " + "; ".join(
+            f"{r['pool']}: {r.get('error') or r.get('reason')}. {r.get('left') or ''}".strip() for r in failed))
+    return report
+
+
+def migrate_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_name, os_sku="AzureLinux",
+                     strategy=migration.IN_PLACE, new_name=None, yes=False, dry_run=False):
+    from azure.core.exceptions import ResourceNotFoundError as NotFound
+    try:
+        pool = client.get(resource_group_name, cluster_name, nodepool_name)
+    except NotFound as error:
+        raise ResourceNotFoundError(_not_found(error, resource_group_name, cluster_name, nodepool_name)) from None
+    taken = []
+    if strategy == migration.NEW_POOL:
+        taken = [p.name for p in client.list(resource_group_name, cluster_name)]
+        if new_name in taken:
+            raise InvalidArgumentValueError(f"--new-name {new_name}: cluster {cluster_name} already has a pool of "
+                                            "that name; choose another.")
+    plan = migration.plan_pool(_pool_views([pool])[0], os_sku, strategy, taken_names=taken, new_name=new_name)
+    if plan["action"] == migration.REFUSED:
+        raise ValidationError(f"--name {nodepool_name} cannot move to {os_sku}: {plan['reason']}")
+    if dry_run or plan["action"] == migration.NOTHING:
+        if plan["action"] == migration.NOTHING:
+            _progress(f"{nodepool_name} is already on {os_sku}: nothing to do.")
+        return dict(plan, outcome="planned" if dry_run and plan["action"] == migration.MIGRATE else plan["action"])
+    _show_plan([plan])
+    _confirm(f"Migrate node pool {nodepool_name} of {cluster_name} to {os_sku} ({strategy})?", yes)
+    ops = _SdkPoolOps(cmd, client, resource_group_name, cluster_name)
+    result = migration.execute_pool(plan, ops, _progress)
+    if result["outcome"] != "succeeded":
+        raise UnclassifiedUserFault(f"Migration of {nodepool_name} failed: {result['error']}. {result['left']}.")
+    return result
+
+
+def migrate_cluster(cmd, client, resource_group_name, name, os_sku="AzureLinux", strategy=migration.IN_PLACE,
+                    max_parallel=2, continue_on_error=False, yes=False, dry_run=False):
+    from azext_azurelinux._client_factory import cf_agent_pools
+    from azure.core.exceptions import ResourceNotFoundError as NotFound
+    pools_client = cf_agent_pools(cmd.cli_ctx)
+    try:
+        pools = list(pools_client.list(resource_group_name, name))
+    except NotFound as error:
+        raise ResourceNotFoundError(_not_found(error, resource_group_name, name, None)) from None
+    plans = migration.plan_cluster(_pool_views(pools), os_sku, strategy)
+    report = {"cluster": name, "resourceGroup": resource_group_name, "osSku": os_sku, "strategy": strategy,
+              "maxParallel": max_parallel, "dryRun": dry_run}
+    to_move = [p for p in plans if p["action"] == migration.MIGRATE]
+    if dry_run or not to_move:
+        _progress(f"Plan for {name}: {len(to_move)} of {len(plans)} pool(s) to migrate to {os_sku}.")
+        _show_plan(plans)
+        return dict(report, pools=[dict(p, outcome="planned" if p["action"] == migration.MIGRATE else p["action"])
+                                   for p in plans])
+    _progress(f"Plan for {name}: {len(to_move)} of {len(plans)} pool(s) to migrate to {os_sku}, at most "
+              f"{max_parallel} at a time.")
+    _show_plan(plans)
+    _confirm(f"Migrate {len(to_move)} node pool(s) of {name} to {os_sku} ({strategy})?", yes)
+    started = time.monotonic()
+    ops = _SdkPoolOps(cmd, pools_client, resource_group_name, name)
+    results = migration.execute_plans(plans, ops, _progress, max_parallel=max_parallel,
+                                      continue_on_error=continue_on_error)
+    report = _finish(dict(report, pools=results, seconds=round(time.monotonic() - started, 1)))
+    if any(r["outcome"] in ("failed", "not-started") for r in results):
+        _exit_after_output(cmd.cli_ctx, 1)
+    return report

@@ -1,0 +1,247 @@
+"""The support policy: pure functions over `support_matrix.json`.
+
+Each answers one question (is this VM size, this OS SKU at this Kubernetes version, this
+security module allowed on Azure Linux, and why not) with `Finding`s that carry the rule,
+its severity, a message that starts with the value in question, its source and its date.
+Nothing here imports the CLI, knack or the SDK: the validators turn an error finding into
+a CLI error, and `check` prints them as they are.
+"""
+import json
+import os
+import re
+from functools import lru_cache
+
+ERROR = "error"
+WARNING = "warning"
+INFO = "info"
+
+_VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?$")
+
+
+class Finding:
+    """One rule's verdict on one value."""
+
+    __slots__ = ("rule", "severity", "message", "source", "date", "subject", "value")
+
+    def __init__(self, rule, severity, message, source=None, date=None, subject=None, value=None):
+        self.rule, self.severity, self.message = rule, severity, message
+        self.source, self.date, self.subject, self.value = source, date, subject, value
+
+    @property
+    def refused(self):
+        return self.severity == ERROR
+
+    def to_dict(self):
+        return {"rule": self.rule, "severity": self.severity, "subject": self.subject, "value": self.value,
+                "message": self.message, "source": self.source, "date": self.date}
+
+    def __repr__(self):
+        return f"Finding({self.rule!r}, {self.severity!r}, {self.message!r})"
+
+
+@lru_cache(maxsize=1)
+def matrix():
+    """The support matrix, read once from the package."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "support_matrix.json")
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def _finding(rule_data, severity, message, subject, value):
+    return Finding(rule_data["rule"], severity, message, rule_data.get("source"), rule_data.get("date"),
+                   subject, value)
+
+
+# ---- VM sizes ---------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _sizes_by_name():
+    return {size.lower(): series for series in matrix()["gpu"]["series"] for size in series["sizes"]}
+
+
+def supported_gpu_sizes():
+    """The GPU sizes the policy allows, in the matrix's order."""
+    return [size for series in matrix()["gpu"]["series"] if series["supported"] for size in series["sizes"]]
+
+
+def canonical_vm_size(vm_size):
+    """The matrix's spelling of a listed size; other names are returned as given."""
+    series = _sizes_by_name().get(str(vm_size).lower())
+    if series is None:
+        return vm_size
+    return next(size for size in series["sizes"] if size.lower() == str(vm_size).lower())
+
+
+def is_gpu_size(vm_size):
+    name = str(vm_size).lower()
+    return name in _sizes_by_name() or any(name.startswith(p.lower()) for p in matrix()["gpu"]["familyPrefixes"])
+
+
+def classify_vm_size(vm_size):
+    """The matrix entry that decides a size: a listed series, other GPU families, or non-GPU."""
+    series = _sizes_by_name().get(str(vm_size).lower())
+    if series is not None:
+        return series
+    gpu = matrix()["gpu"]
+    return gpu["otherFamilies"] if is_gpu_size(vm_size) else gpu["nonGpu"]
+
+
+def check_vm_size(vm_size):
+    if not isinstance(vm_size, str) or not vm_size.strip():
+        return [Finding("vm-size-name", ERROR, f"{vm_size!r} is not a VM size name (such as Standard_D4ds_v5).",
+                        subject="vm_size", value=vm_size)]
+    entry = classify_vm_size(vm_size)
+    if entry["supported"]:
+        return []
+    label = f" ({entry['series']} series)" if "series" in entry else ""
+    message = (f"{vm_size} is not supported on Azure Linux node pools{label}. {entry['reason']} "
+               f"Use one of: {', '.join(supported_gpu_sizes())}.")
+    return [_finding(entry, ERROR, message, "vm_size", vm_size)]
+
+
+def gpu_matrix_rows():
+    """Every listed GPU size with its series, GPU, verdict, reason, source and date."""
+    rows = []
+    for series in matrix()["gpu"]["series"]:
+        for size in series["sizes"]:
+            rows.append({"size": size, "series": series["series"], "gpu": series["gpu"],
+                         "supported": series["supported"], "reason": series["reason"],
+                         "source": series["source"], "date": series["date"],
+                         "laterFacts": series.get("laterFacts")})
+    other = matrix()["gpu"]["otherFamilies"]
+    rows.append({"size": " | ".join(f"{p}*" for p in matrix()["gpu"]["familyPrefixes"]) + " (other)",
+                 "series": "other GPU families", "gpu": "various", "supported": other["supported"],
+                 "reason": other["reason"], "source": other["source"], "date": other["date"],
+                 "laterFacts": other.get("laterFacts")})
+    return rows
+
+
+# ---- OS SKU and Kubernetes version ------------------------------------------------------
+def os_sku_names():
+    return [entry["name"] for entry in matrix()["osSkus"]]
+
+
+def canonical_os_sku(os_sku):
+    """The matrix's spelling of an Azure Linux OS SKU, or None when it is not one."""
+    for name in os_sku_names():
+        if name.lower() == str(os_sku).lower():
+            return name
+    return None
+
+
+def parse_kubernetes_version(text):
+    """(major, minor) of '1.33' or '1.33.5', or None when the text is not a version."""
+    match = _VERSION.match(str(text).strip()) if text is not None else None
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def check_os_sku(os_sku, kubernetes_version=None):
+    """Is `os_sku` an Azure Linux SKU, and does it run on `kubernetes_version` (when known)?"""
+    name = canonical_os_sku(os_sku)
+    if name is None:
+        return [Finding("os-sku-azure-linux-only", ERROR,
+                        f"{os_sku} is not an Azure Linux OS SKU. Use one of: {', '.join(os_sku_names())}.",
+                        subject="os_sku", value=os_sku)]
+    findings = []
+    if kubernetes_version is None or kubernetes_version == "":
+        return findings
+    version = parse_kubernetes_version(kubernetes_version)
+    if version is None:
+        return [Finding("kubernetes-version-format", ERROR,
+                        f"{kubernetes_version} is not a Kubernetes version. Use MAJOR.MINOR or "
+                        "MAJOR.MINOR.PATCH, such as 1.33.5.", subject="kubernetes_version",
+                        value=kubernetes_version)]
+    entry = next(e for e in matrix()["osSkus"] if e["name"] == name)
+    low, high = entry["kubernetes"]["min"], entry["kubernetes"]["max"]
+    if (low and version < parse_kubernetes_version(low)) or (high and version > parse_kubernetes_version(high)):
+        findings.append(_finding(entry, ERROR,
+                                 f"{kubernetes_version} is outside the Kubernetes versions {name} runs on "
+                                 f"({low} to {high}). {entry['reason']} Use a version from {low} to {high}.",
+                                 "kubernetes_version", kubernetes_version))
+    retired = entry.get("retired")
+    if retired and version < parse_kubernetes_version(retired["belowKubernetes"]):
+        findings.append(_finding(retired, retired["severity"],
+                                 f"{name} on Kubernetes {kubernetes_version} lands on Azure Linux 2.0. "
+                                 f"{retired['reason']} {retired['advice']}", "kubernetes_version",
+                                 kubernetes_version))
+    return findings
+
+
+# ---- security modules -------------------------------------------------------------------
+def security_module_names():
+    return [entry["name"] for entry in matrix()["securityModules"]]
+
+
+def security_module(name):
+    """The matrix entry of a security module (case-insensitive), or None."""
+    for entry in matrix()["securityModules"]:
+        if entry["name"] == str(name).lower():
+            return entry
+    return None
+
+
+def check_security_module(name):
+    entry = security_module(name)
+    if entry is None:
+        return [Finding("security-module-known", ERROR,
+                        f"{name} is not a security module this extension knows. "
+                        f"Use one of: {', '.join(security_module_names())}.",
+                        subject="security_module", value=name)]
+    if not entry["supported"]:
+        return [_finding(entry, ERROR, f"{name} is not supported on Azure Linux node pools. {entry['reason']} "
+                                       f"{entry.get('advice', '')}".rstrip(), "security_module", name)]
+    if entry.get("manual"):
+        return [_finding(entry, INFO, f"{name} is supported through manual configuration. {entry['reason']}",
+                         "security_module", name)]
+    return []
+
+
+def security_module_label(name):
+    """The node label (key, value) that marks pools using a manually configured module, or None."""
+    entry = security_module(name)
+    label = (entry or {}).get("nodeLabel")
+    return (label["key"], label["value"]) if label else None
+
+
+def security_module_notice(name):
+    entry = security_module(name)
+    if not entry or "notice" not in entry:
+        return None
+    key, value = security_module_label(name)
+    return entry["notice"].format(label=f"{key}={value}")
+
+
+# ---- the whole preflight ----------------------------------------------------------------
+def preflight(vm_size=None, os_sku=None, kubernetes_version=None, security_module_name=None):
+    """All findings for one choice of size, SKU, version and security module."""
+    findings = []
+    if vm_size is not None:
+        findings += check_vm_size(vm_size)
+    if os_sku is not None or kubernetes_version is not None:
+        findings += check_os_sku(os_sku or "AzureLinux", kubernetes_version)
+    if security_module_name is not None:
+        findings += check_security_module(security_module_name)
+    return findings
+
+
+def refusals(findings):
+    return [f for f in findings if f.refused]
+
+
+# ---- migration sources ------------------------------------------------------------------
+def check_migration_source(os_type, os_sku, vm_size, target_sku, kubernetes_version=None):
+    """Can a pool with these settings move to `target_sku`? Findings say why not.
+
+    Returns (action, findings): action is 'migrate', 'nothing-to-do' or 'refused'.
+    """
+    if str(os_type or "Linux").lower() != "linux":
+        return "refused", [Finding("migration-linux-only", ERROR,
+                                   f"{os_sku or os_type} is a Windows pool; only Linux pools can move to Azure "
+                                   "Linux. Keep it, or replace it with a new Linux pool.",
+                                   subject="os_type", value=os_type)]
+    findings = check_os_sku(target_sku, kubernetes_version)
+    if refusals(findings):
+        return "refused", findings
+    if canonical_os_sku(os_sku) == canonical_os_sku(target_sku):
+        return "nothing-to-do", findings
+    findings = check_vm_size(vm_size) + findings
+    return ("refused" if refusals(findings) else "migrate"), findings

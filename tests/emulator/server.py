@@ -1,0 +1,411 @@
+"""HTTP front of the emulator: Entra ID sign-in, ARM, Microsoft.ContainerService, admin API.
+
+Built on aiohttp. Every request outside `/_emulator/` goes through one middleware that
+logs it (without secrets), applies injected faults, and checks the bearer token.
+"""
+import asyncio
+import base64
+import json
+import re
+import secrets
+import time
+import uuid
+
+from aiohttp import web
+
+from .rules import ServiceError
+from .store import CS, SUBSCRIPTION_ID, TENANT_ID, Store
+
+SECRET_FIELDS = ("client_secret", "client_assertion", "refresh_token", "password", "assertion")
+SECRET_HEADERS = ("authorization", "cookie", "x-ms-authorization-auxiliary")
+
+
+def _b64(data):
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+class Fault:
+    """An injected fault for the next `count` requests matching `method` and `path` (a regex)."""
+
+    KINDS = ("throttle", "error", "drop", "conflict", "fail_operation", "cancel_operation")
+
+    def __init__(self, spec):
+        self.kind = spec["kind"]
+        if self.kind not in self.KINDS:
+            raise ValueError(f"unknown fault kind {self.kind!r}; use one of {', '.join(self.KINDS)}")
+        self.method = (spec.get("method") or "").upper() or None
+        self.path = re.compile(spec.get("path") or "", re.IGNORECASE)
+        self.count = int(spec.get("count", 1))
+        self.retry_after = spec.get("retry_after", 1)
+        self.id = str(uuid.uuid4())
+
+    def matches(self, request):
+        if self.method and request.method != self.method:
+            return False
+        if self.kind in ("fail_operation", "cancel_operation") and request.method not in ("PUT", "DELETE"):
+            return False
+        return bool(self.path.search(request.path))
+
+
+class Emulator:
+    def __init__(self, operation_seconds=0.0, retry_after="1"):
+        self.store = Store()
+        self.operation_seconds = float(operation_seconds)
+        self.retry_after = retry_after      # None: send no Retry-After, as the real service
+        self.log = []
+        self.faults = []
+        self.tokens = set()
+        self.base_url = None
+        self._seq = 0
+
+    # ---- plumbing ----------------------------------------------------------------------
+    def app(self):
+        app = web.Application(middlewares=[self.middleware], client_max_size=16 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self.dispatch)
+        return app
+
+    def _url(self, path):
+        return f"{self.base_url}{path}"
+
+    @web.middleware
+    async def middleware(self, request, handler):
+        if request.path.startswith("/_emulator/"):
+            try:
+                return await handler(request)
+            except ServiceError as error:
+                return self._error(error)
+        raw = await request.read()
+        self._seq += 1
+        entry = {"seq": self._seq, "start": time.time(), "method": request.method, "path": request.path,
+                 "query": dict(request.query), "headers": self._safe_headers(request.headers),
+                 "body": self._safe_body(raw, request.content_type)}
+        self.log.append(entry)
+        fault = self._take_fault(request)
+        if fault is not None:
+            entry["fault"] = fault.kind
+        if fault is not None and fault.kind in ("throttle", "error", "conflict", "drop"):
+            response = self._fault_response(request, fault)
+        else:
+            request["fault"] = fault
+            try:
+                self._authorize(request)
+                response = await handler(request)
+            except ServiceError as error:
+                response = self._error(error)
+        entry["status"] = response.status if response is not None else "dropped"
+        entry["end"] = time.time()
+        if response is None:
+            request.transport.abort()
+            raise asyncio.CancelledError()
+        response.headers["x-ms-request-id"] = str(uuid.uuid4())
+        return response
+
+    def _take_fault(self, request):
+        for fault in self.faults:
+            if fault.count > 0 and fault.matches(request):
+                fault.count -= 1
+                return fault
+        return None
+
+    def _fault_response(self, request, fault):
+        if fault.kind == "drop":
+            return None
+        if fault.kind == "throttle":
+            return web.json_response(
+                {"error": {"code": "TooManyRequests", "message": "Too many requests; retry after the interval "
+                                                                 "given in the Retry-After header."}},
+                status=429, headers={"Retry-After": str(fault.retry_after)})
+        if fault.kind == "conflict":
+            return self._error(ServiceError(
+                409, "OperationNotAllowed",
+                "Operation is not allowed: Another agentpool operation (injected - Updating) is in progress, "
+                "please wait for it to finish before starting a new operation. See "
+                "https://aka.ms/aks-pending-operation for more details"))
+        return self._error(ServiceError(500, "InternalServerError",
+                                        "An internal error occurred (injected by the emulator)."))
+
+    @staticmethod
+    def _safe_headers(headers):
+        return {k: ("<redacted>" if k.lower() in SECRET_HEADERS else v) for k, v in headers.items()}
+
+    @staticmethod
+    def _safe_body(raw, content_type):
+        if not raw:
+            return None
+        text = raw.decode("utf-8", "replace")
+        if content_type == "application/x-www-form-urlencoded":
+            from urllib.parse import parse_qsl
+            return {k: ("<redacted>" if k in SECRET_FIELDS else v) for k, v in parse_qsl(text)}
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+
+    def _authorize(self, request):
+        path = request.path.lower()
+        if path.startswith("/subscriptions") or path.startswith("/tenants"):
+            header = request.headers.get("Authorization", "")
+            if not header.startswith("Bearer ") or header[7:] not in self.tokens:
+                raise ServiceError(401, "AuthenticationFailed",
+                                   "Authentication failed. The 'Authorization' header is missing or invalid.")
+
+    @staticmethod
+    def _error(error):
+        return web.json_response(error.body(), status=error.status)
+
+    def _operation_headers(self, operation, delete=False):
+        base = f"/subscriptions/{SUBSCRIPTION_ID}/providers/{CS}/locations/{operation.location}"
+        api = "api-version=2026-06-01"
+        headers = {"Azure-AsyncOperation": self._url(f"{base}/operations/{operation.id}?{api}")}
+        if delete:
+            headers["Location"] = self._url(f"{base}/operationresults/{operation.id}?{api}")
+        if self.retry_after is not None:
+            headers["Retry-After"] = str(self.retry_after)
+        return headers
+
+    def _schedule(self, operation, fault):
+        if fault is not None and fault.kind == "fail_operation":
+            operation.outcome = "Failed"
+        elif fault is not None and fault.kind == "cancel_operation":
+            operation.outcome = "Canceled"
+        asyncio.get_running_loop().call_later(self.operation_seconds, self.store.finish, operation.id)
+
+    @staticmethod
+    async def _json(request):
+        raw = await request.read()
+        if not raw:
+            return {}
+        try:
+            body = json.loads(raw)
+        except ValueError as exc:
+            raise ServiceError(400, "InvalidRequestContent", f"The request content was invalid: {exc}") from exc
+        if not isinstance(body, dict):
+            raise ServiceError(400, "InvalidRequestContent", "The request content must be a JSON object.")
+        return body
+
+    # ---- routing -----------------------------------------------------------------------
+    ROUTES = [
+        (r"/_emulator/(?P<action>[a-z]+)", "admin"),
+        (r"/(?P<tenant>[^/]+)(?:/v2\.0)?/\.well-known/openid-configuration", "openid"),
+        (r"/common/discovery/instance", "instance_discovery"),
+        (r"/(?P<tenant>[^/]+)/oauth2(?:/v2\.0)?/token", "token"),
+        (r"/tenants", "tenants"),
+        (r"/subscriptions", "subscriptions"),
+        (r"/subscriptions/(?P<sub>[^/]+)", "subscription"),
+        (r"/subscriptions/(?P<sub>[^/]+)/resourcegroups", "groups"),
+        (r"/subscriptions/(?P<sub>[^/]+)/resourcegroups/(?P<rg>[^/]+)", "group"),
+        (r"/subscriptions/(?P<sub>[^/]+)/providers/microsoft\.containerservice/managedclusters", "all_clusters"),
+        (r"/subscriptions/(?P<sub>[^/]+)/providers/microsoft\.containerservice/locations/(?P<loc>[^/]+)"
+         r"/(?P<which>operations|operationresults)/(?P<op>[^/]+)", "operation"),
+        (r"/subscriptions/(?P<sub>[^/]+)/resourcegroups/(?P<rg>[^/]+)/providers/microsoft\.containerservice"
+         r"/managedclusters", "clusters"),
+        (r"/subscriptions/(?P<sub>[^/]+)/resourcegroups/(?P<rg>[^/]+)/providers/microsoft\.containerservice"
+         r"/managedclusters/(?P<cluster>[^/]+)", "cluster"),
+        (r"/subscriptions/(?P<sub>[^/]+)/resourcegroups/(?P<rg>[^/]+)/providers/microsoft\.containerservice"
+         r"/managedclusters/(?P<cluster>[^/]+)/agentpools", "pools"),
+        (r"/subscriptions/(?P<sub>[^/]+)/resourcegroups/(?P<rg>[^/]+)/providers/microsoft\.containerservice"
+         r"/managedclusters/(?P<cluster>[^/]+)/agentpools/(?P<pool>[^/]+)", "pool"),
+    ]
+    _COMPILED = [(re.compile(pattern + "/?$", re.IGNORECASE), name) for pattern, name in ROUTES]
+
+    async def dispatch(self, request):
+        for pattern, name in self._COMPILED:
+            match = pattern.match(request.path)
+            if match:
+                params = match.groupdict()
+                if params.get("sub") and params["sub"].lower() != SUBSCRIPTION_ID:
+                    raise ServiceError(404, "SubscriptionNotFound",
+                                       f"The subscription '{params['sub']}' could not be found.")
+                handler = getattr(self, f"on_{name}_{request.method.lower()}", None)
+                if handler is None:
+                    raise ServiceError(405, "MethodNotAllowed",
+                                       f"The requested method {request.method} is not allowed for {request.path}.")
+                return await handler(request, **params)
+        raise ServiceError(404, "InvalidResourceType",
+                           f"The resource type for '{request.path}' could not be found in the emulator.")
+
+    # ---- sign-in -----------------------------------------------------------------------
+    async def on_openid_get(self, request, tenant):
+        base = self._url(f"/{tenant}")
+        return web.json_response({
+            "issuer": f"{base}/v2.0", "token_endpoint": f"{base}/oauth2/v2.0/token",
+            "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+            "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
+            "jwks_uri": f"{base}/discovery/v2.0/keys", "tenant_region_scope": "NA",
+            "response_types_supported": ["code", "id_token", "code id_token", "token id_token", "token"],
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt",
+                                                      "client_secret_basic"],
+            "subject_types_supported": ["pairwise"], "id_token_signing_alg_values_supported": ["RS256"],
+            "scopes_supported": ["openid", "profile", "email", "offline_access"]})
+
+    async def on_instance_discovery_get(self, request):
+        host = self.base_url.split("://", 1)[1]
+        return web.json_response({"tenant_discovery_endpoint":
+                                  self._url("/common/v2.0/.well-known/openid-configuration"),
+                                  "metadata": [{"preferred_network": host, "preferred_cache": host,
+                                                "aliases": [host]}]})
+
+    async def on_token_post(self, request, tenant):
+        form = await request.post()
+        if form.get("grant_type") != "client_credentials" or not form.get("client_id") \
+                or not (form.get("client_secret") or form.get("client_assertion")):
+            return web.json_response({"error": "invalid_request", "error_description":
+                                      "AADSTS900144: only client credentials are supported by the emulator."},
+                                     status=400)
+        tenant_id = TENANT_ID if tenant in ("organizations", "common") else tenant
+        now = int(time.time())
+        claims = {"aud": "https://management.core.windows.net/", "iss": f"https://sts.emulator/{tenant_id}/",
+                  "iat": now, "nbf": now, "exp": now + 3600, "tid": tenant_id, "appid": form["client_id"],
+                  "oid": str(uuid.uuid5(uuid.NAMESPACE_URL, form["client_id"])), "sub": form["client_id"],
+                  "idtyp": "app", "ver": "1.0"}
+        token = f"{_b64({'alg': 'RS256', 'typ': 'JWT'})}.{_b64(claims)}.{secrets.token_urlsafe(32)}"
+        self.tokens.add(token)
+        return web.json_response({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599,
+                                  "access_token": token})
+
+    # ---- ARM: subscriptions, tenants, resource groups ----------------------------------
+    def _subscription(self):
+        return {"id": f"/subscriptions/{SUBSCRIPTION_ID}", "subscriptionId": SUBSCRIPTION_ID,
+                "tenantId": TENANT_ID, "displayName": "Emulated subscription", "state": "Enabled",
+                "subscriptionPolicies": {"locationPlacementId": "Public_2014-09-01", "quotaId": "Internal_2014-09-01",
+                                         "spendingLimit": "Off"}, "authorizationSource": "RoleBased"}
+
+    async def on_subscriptions_get(self, request):
+        return web.json_response({"value": [self._subscription()]})
+
+    async def on_subscription_get(self, request, sub):
+        return web.json_response(self._subscription())
+
+    async def on_tenants_get(self, request):
+        return web.json_response({"value": [{"id": f"/tenants/{TENANT_ID}", "tenantId": TENANT_ID,
+                                             "tenantCategory": "Home", "displayName": "Emulated tenant",
+                                             "defaultDomain": "emulated.onmicrosoft.com"}]})
+
+    async def on_groups_get(self, request, sub):
+        return web.json_response({"value": list(self.store.groups.values())})
+
+    async def on_group_get(self, request, sub, rg):
+        return web.json_response(self.store.group(rg))
+
+    async def on_group_head(self, request, sub, rg):
+        return web.Response(status=204 if rg.lower() in self.store.groups else 404)
+
+    async def on_group_put(self, request, sub, rg):
+        doc, created = self.store.put_group(rg, await self._json(request))
+        return web.json_response(doc, status=201 if created else 200)
+
+    async def on_group_delete(self, request, sub, rg):
+        return web.Response(status=200 if self.store.delete_group(rg) else 204)
+
+    # ---- managed clusters --------------------------------------------------------------
+    async def on_all_clusters_get(self, request, sub):
+        return web.json_response({"value": self.store.list_clusters()})
+
+    async def on_clusters_get(self, request, sub, rg):
+        return web.json_response({"value": self.store.list_clusters(rg)})
+
+    async def on_cluster_get(self, request, sub, rg, cluster):
+        return web.json_response(self.store.cluster_document(self.store.cluster(rg, cluster)))
+
+    async def on_cluster_put(self, request, sub, rg, cluster):
+        body = await self._json(request)
+        doc, created, operation = self.store.put_cluster(
+            rg, cluster, body, request.headers.get("If-Match"), request.headers.get("If-None-Match"))
+        self._schedule(operation, request.get("fault"))
+        return web.json_response(doc, status=201 if created else 200, headers=self._operation_headers(operation))
+
+    async def on_cluster_delete(self, request, sub, rg, cluster):
+        operation = self.store.delete_cluster(rg, cluster)
+        if operation is None:
+            return web.Response(status=204)
+        self._schedule(operation, request.get("fault"))
+        return web.Response(status=202, headers=self._operation_headers(operation, delete=True))
+
+    # ---- agent pools -------------------------------------------------------------------
+    async def on_pools_get(self, request, sub, rg, cluster):
+        found = self.store.cluster(rg, cluster)
+        return web.json_response({"value": [self.store.pool_document(found, name) for name in found.pools]})
+
+    async def on_pool_get(self, request, sub, rg, cluster, pool):
+        return web.json_response(self.store.pool_document(self.store.pool(rg, cluster, pool), pool))
+
+    async def on_pool_put(self, request, sub, rg, cluster, pool):
+        body = await self._json(request)
+        doc, created, operation = self.store.put_pool(
+            rg, cluster, pool, body, request.headers.get("If-Match"), request.headers.get("If-None-Match"))
+        self._schedule(operation, request.get("fault"))
+        return web.json_response(doc, status=201 if created else 200, headers=self._operation_headers(operation))
+
+    async def on_pool_delete(self, request, sub, rg, cluster, pool):
+        operation = self.store.delete_pool(rg, cluster, pool, request.headers.get("If-Match"))
+        if operation is None:
+            return web.Response(status=204)
+        self._schedule(operation, request.get("fault"))
+        return web.Response(status=202, headers=self._operation_headers(operation, delete=True))
+
+    # ---- operations --------------------------------------------------------------------
+    async def on_operation_get(self, request, sub, loc, which, op):
+        operation = self.store.operations.get(op)
+        if operation is None:
+            raise ServiceError(404, "NotFound", f"Operation '{op}' was not found.")
+        headers = {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
+        if which == "operationresults":
+            if operation.status == "InProgress":
+                return web.Response(status=202, headers=dict(headers, Location=str(request.url)))
+            if operation.status == "Failed":
+                return web.json_response({"error": operation.error}, status=500)
+            return web.Response(status=204)
+        if operation.status != "InProgress":
+            headers = {}
+        return web.json_response(operation.document(), headers=headers)
+
+    # ---- admin API ---------------------------------------------------------------------
+    async def on_admin_get(self, request, action):
+        if action == "requests":
+            return web.json_response(self.log)
+        if action == "operations":
+            return web.json_response([o.summary() for o in self.store.operations.values()])
+        if action == "faults":
+            return web.json_response([{"id": f.id, "kind": f.kind, "remaining": f.count} for f in self.faults])
+        if action == "config":
+            return web.json_response(self._config())
+        if action == "health":
+            return web.json_response({"status": "ok"})
+        raise ServiceError(404, "NotFound", f"No admin action {action}.")
+
+    async def on_admin_post(self, request, action):
+        body = await self._json(request)
+        if action == "reset":
+            self.store.reset()
+            self.log.clear()
+            self.faults.clear()
+            return web.json_response({"status": "reset"})
+        if action == "seed":
+            self.store.seed(body)
+            return web.json_response({"status": "seeded"})
+        if action == "faults":
+            try:
+                fault = Fault(body)
+            except (KeyError, ValueError) as exc:
+                raise ServiceError(400, "InvalidFault", str(exc)) from exc
+            self.faults.append(fault)
+            return web.json_response({"id": fault.id})
+        if action == "config":
+            if "operationSeconds" in body:
+                self.operation_seconds = float(body["operationSeconds"])
+            if "retryAfter" in body:
+                self.retry_after = body["retryAfter"]
+            return web.json_response(self._config())
+        raise ServiceError(404, "NotFound", f"No admin action {action}.")
+
+    async def on_admin_delete(self, request, action):
+        if action == "requests":
+            self.log.clear()
+        elif action == "faults":
+            self.faults.clear()
+        else:
+            raise ServiceError(404, "NotFound", f"No admin action {action}.")
+        return web.Response(status=204)
+
+    def _config(self):
+        return {"operationSeconds": self.operation_seconds, "retryAfter": self.retry_after}
