@@ -19,7 +19,8 @@ def parse_args(argv=None):
     parser.add_argument("--operation-seconds", type=float, default=0.0,
                         help="how long each long-running operation lasts (default 0)")
     parser.add_argument("--retry-after", default="1",
-                        help="Retry-After sent with operations, in seconds; 'none' to send none, as AKS does")
+                        help="Retry-After sent with operations, in whole seconds (the SDK reads an int); 'none' to "
+                             "send none, as AKS does")
     return parser.parse_args(argv)
 
 
@@ -37,8 +38,7 @@ def make_tls(state_dir):
 async def serve(args):
     os.makedirs(args.state_dir, exist_ok=True)
     context, ca_bundle = make_tls(args.state_dir)
-    retry_after = None if str(args.retry_after).lower() == "none" else args.retry_after
-    emulator = Emulator(operation_seconds=args.operation_seconds, retry_after=retry_after)
+    emulator = Emulator(operation_seconds=args.operation_seconds, retry_after=args.retry_after)
     runner = web.AppRunner(emulator.app(), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", args.port, ssl_context=context)

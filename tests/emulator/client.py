@@ -44,7 +44,7 @@ class EmulatorProcess:
         self.url = info["url"]
         self.ca_bundle = info["ca_bundle"]
         self.session = requests.Session()
-        self.session.verify = self.ca_bundle
+        self._token = None
 
     def stop(self):
         if self.process.poll() is None:
@@ -57,7 +57,8 @@ class EmulatorProcess:
 
     # ---- admin API ---------------------------------------------------------------------
     def admin(self, method, action, body=None):
-        response = self.session.request(method, f"{self.url}/_emulator/{action}", json=body, verify=self.ca_bundle, timeout=30)
+        response = self.session.request(method, f"{self.url}/_emulator/{action}", json=body, verify=self.ca_bundle,
+                                        timeout=30)
         response.raise_for_status()
         return response.json() if response.content else None
 
@@ -83,15 +84,18 @@ class EmulatorProcess:
     def configure(self, **settings):
         return self.admin("POST", "config", settings)
 
-    def arm(self, method, path, body=None):
+    def arm(self, method, path, body=None, headers=None):
         """An ARM call straight to the emulator (tests read state this way, never through the code under test)."""
-        token = self.session.post(f"{self.url}/{TENANT_ID}/oauth2/v2.0/token",
-                                  data={"grant_type": "client_credentials", "client_id": CLIENT_ID,
-                                        "client_secret": CLIENT_SECRET, "scope": "x/.default"},
-                                  verify=self.ca_bundle, timeout=30).json()["access_token"]
+        if self._token is None:
+            self._token = self.session.post(f"{self.url}/{TENANT_ID}/oauth2/v2.0/token",
+                                            data={"grant_type": "client_credentials", "client_id": CLIENT_ID,
+                                                  "client_secret": CLIENT_SECRET, "scope": "x/.default"},
+                                            verify=self.ca_bundle, timeout=30).json()["access_token"]
+        token = self._token
         sep = "&" if "?" in path else "?"
         return self.session.request(method, f"{self.url}{path}{sep}api-version=2026-06-01", json=body,
-                                    headers={"Authorization": f"Bearer {token}"}, verify=self.ca_bundle, timeout=30)
+                                    headers=dict(headers or {}, Authorization=f"Bearer {token}"),
+                                    verify=self.ca_bundle, timeout=30)
 
 
 def az_environment(config_dir, ca_bundle, extension_dir=None):

@@ -24,6 +24,15 @@ def _b64(data):
     return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
 
+def _whole_seconds(value):
+    """Retry-After as the service sends it: whole seconds (the SDK reads it as an int), or None for absent."""
+    if value is None or str(value).lower() == "none":
+        return None
+    if not str(value).isdigit():
+        raise ServiceError(400, "InvalidConfig", f"Retry-After must be whole seconds, not {value!r}.")
+    return str(value)
+
+
 class Fault:
     """An injected fault for the next `count` requests matching `method` and `path` (a regex)."""
 
@@ -51,7 +60,7 @@ class Emulator:
     def __init__(self, operation_seconds=0.0, retry_after="1"):
         self.store = Store()
         self.operation_seconds = float(operation_seconds)
-        self.retry_after = retry_after      # None: send no Retry-After, as the real service
+        self.retry_after = _whole_seconds(retry_after)  # None: send no Retry-After, as the real service
         self.log = []
         self.faults = []
         self.tokens = set()
@@ -394,7 +403,7 @@ class Emulator:
             if "operationSeconds" in body:
                 self.operation_seconds = float(body["operationSeconds"])
             if "retryAfter" in body:
-                self.retry_after = body["retryAfter"]
+                self.retry_after = _whole_seconds(body["retryAfter"])
             return web.json_response(self._config())
         raise ServiceError(404, "NotFound", f"No admin action {action}.")
 

@@ -1,0 +1,107 @@
+"""`make demo`: the story a new user wants to see, told by the real `az` against the local emulator.
+
+Starts the emulator, signs a private `az` configuration in to it, installs the extension
+from its wheel, runs the story, and stops the emulator. Exits non-zero if any step does
+not end the way the story says it should.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from tests.conftest import build_wheel  # noqa: E402  pylint: disable=wrong-import-position
+from tests.emulator.client import EmulatorProcess, az_executable, sign_in  # noqa: E402  pylint: disable=wrong-import-position
+
+RG, CLUSTER = "demo-rg", "demo-cluster"
+
+
+class Story:
+    def __init__(self, env, emulator):
+        self.env, self.emulator, self.az = env, emulator, az_executable()
+        self.failures = []
+
+    def say(self, text):
+        print(f"\n## {text}", flush=True)
+
+    def run(self, *args, expect=0):
+        """Run `az ARGS` as a user would type it, show what it printed and how many ARM writes it sent."""
+        print(f"$ az {' '.join(args)}", flush=True)
+        before = len(self.emulator.requests())
+        result = subprocess.run([self.az, *args], env=self.env, capture_output=True, text=True, check=False)
+        for stream in (result.stdout, result.stderr):
+            if stream.strip():
+                print(stream.rstrip(), flush=True)
+        writes = [e for e in self.emulator.requests()[before:]
+                  if e["method"] in ("PUT", "DELETE") and e["path"].startswith("/subscriptions")]
+        print(f"   [exit {result.returncode}; ARM writes sent: {len(writes)}]", flush=True)
+        if result.returncode != expect:
+            self.failures.append(f"az {' '.join(args)} exited {result.returncode}, expected {expect}")
+        return result
+
+
+def main():
+    work = os.path.join(ROOT, ".demo")
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    print("Building the extension's wheel and starting the local Azure emulator...", flush=True)
+    wheel = build_wheel(tempfile.mkdtemp(prefix="azurelinux-demo-wheel-"))
+    emulator = EmulatorProcess(os.path.join(work, "emulator"), operation_seconds=1, retry_after="1")
+    try:
+        env = sign_in(emulator, os.path.join(work, "azure-config"), extension_dir=os.path.join(work, "extensions"))
+        print(f"Emulator at {emulator.url}; az signed in to it as a service principal.", flush=True)
+        story = Story(env, emulator)
+        tell(story, wheel)
+    finally:
+        emulator.stop()
+    if story.failures:
+        print("\nThe demo did not go as told:\n  " + "\n  ".join(story.failures))
+        return 1
+    print("\nThe demo ran as told.")
+    return 0
+
+
+def tell(story, wheel):
+    story.say("Install the extension from its wheel, as users do")
+    story.run("extension", "add", "--source", wheel, "--yes")
+    story.run("extension", "list", "--query", "[].{name:name, version:version}", "-o", "table")
+
+    story.say("Create a cluster whose nodes run Azure Linux")
+    story.run("group", "create", "-n", RG, "-l", "eastus", "-o", "none")
+    story.run("aks", "azurelinux", "create", "-g", RG, "-n", CLUSTER, "--node-count", "2",
+              "--query", "{name:name, state:provisioningState, osSku:agentPoolProfiles[0].osSku}")
+
+    story.say("Add a T4 GPU pool")
+    story.run("aks", "azurelinux", "nodepool", "add", "-g", RG, "--cluster-name", CLUSTER, "-n", "gput4",
+              "--node-vm-size", "Standard_NC4as_T4_v3", "--node-count", "1",
+              "--query", "{name:name, size:vmSize, osSku:osSku, state:provisioningState}")
+
+    story.say("An A100 pool and AppArmor are refused, with reasons, before anything is sent")
+    story.run("aks", "azurelinux", "nodepool", "add", "-g", RG, "--cluster-name", CLUSTER, "-n", "gpua100",
+              "--node-vm-size", "Standard_NC24ads_A100_v4", expect=1)
+    story.run("aks", "azurelinux", "nodepool", "add", "-g", RG, "--cluster-name", CLUSTER, "-n", "armor",
+              "--security-module", "apparmor", expect=1)
+
+    story.say("Add an SELinux pool: it is labelled, and the notice says what to configure")
+    story.run("aks", "azurelinux", "nodepool", "add", "-g", RG, "--cluster-name", CLUSTER, "-n", "selinux",
+              "--security-module", "selinux", "--node-count", "1", "--query", "nodeLabels")
+
+    story.say("Check a choice offline, as a CI step would (exit 1 when refused)")
+    story.run("aks", "azurelinux", "check", "--node-vm-size", "Standard_NC24ads_A100_v4", "--os-sku", "AzureLinux",
+              "--kubernetes-version", "1.30", "-o", "table", expect=1)
+    story.run("aks", "azurelinux", "check", "--node-vm-size", "Standard_NC6s_v3", "--os-sku", "AzureLinux3",
+              "--kubernetes-version", "1.33", "--query", "allowed")
+
+    story.say("The GPU support matrix, with sources")
+    story.run("aks", "azurelinux", "vm-size", "list", "--query",
+              "[].{size:size, series:series, supported:supported, date:date}", "-o", "table")
+
+    story.say("The cluster's pools and their Azure Linux readiness")
+    story.run("aks", "azurelinux", "nodepool", "list", "-g", RG, "--cluster-name", CLUSTER, "-o", "table")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

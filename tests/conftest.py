@@ -1,0 +1,24 @@
+"""Shared set-up: the extension is built once as a wheel, before any test worker starts."""
+import glob
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WHEEL_ENV = "AZURELINUX_TEST_WHEEL"
+
+
+def build_wheel(out_dir):
+    """Build the extension's wheel as a user would get it, and return its path."""
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", out_dir, ROOT],
+                   check=True, capture_output=True, cwd=ROOT)
+    return glob.glob(os.path.join(out_dir, "azurelinux-*.whl"))[0]
+
+
+def pytest_configure(config):
+    # Only the controller builds (xdist workers inherit the environment it sets).
+    if hasattr(config, "workerinput") or os.environ.get(WHEEL_ENV):
+        return
+    if any("e2e" in str(arg) for arg in config.args) or any(arg.rstrip("/").endswith("tests") for arg in config.args):
+        os.environ[WHEEL_ENV] = build_wheel(tempfile.mkdtemp(prefix="azurelinux-wheel-"))
