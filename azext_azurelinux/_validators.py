@@ -18,6 +18,13 @@ _WORKSPACE_ID = re.compile(r"^/subscriptions/[^/]+/resourcegroups/[^/]+/provider
                            r"microsoft\.operationalinsights/workspaces/[^/]+$", re.IGNORECASE)
 
 
+def _plain_defaults(namespace):
+    """The CLI marks defaults by wrapping them in int and str subclasses; the commands want plain values."""
+    for key, value in vars(namespace).items():
+        if isinstance(value, (int, str)) and not isinstance(value, bool) and type(value) not in (int, str):
+            setattr(namespace, key, (int if isinstance(value, int) else str)(value))
+
+
 def _refuse(option, message):
     if message:
         raise InvalidArgumentValueError(f"{option} {message}" if option else message)
@@ -97,6 +104,7 @@ def _ssh_key(namespace):
 
 
 def validate_create(namespace):
+    _plain_defaults(namespace)
     from azext_azurelinux import aks_rules
     _refuse("--resource-group", aks_rules.resource_group_name(namespace.resource_group_name))
     _refuse("--name", aks_rules.cluster_name(namespace.name))
@@ -121,6 +129,7 @@ def validate_create(namespace):
 
 
 def validate_nodepool_add(namespace):
+    _plain_defaults(namespace)
     from azext_azurelinux import aks_rules
     _names(namespace)
     _refuse("--name", aks_rules.pool_name(namespace.nodepool_name))
@@ -146,18 +155,21 @@ def validate_nodepool_add(namespace):
 
 
 def validate_nodepool_ref(namespace):
+    _plain_defaults(namespace)
     from azext_azurelinux import aks_rules
     _names(namespace)
     _refuse("--name", aks_rules.pool_name(namespace.nodepool_name))
 
 
 def validate_cluster_ref(namespace):
+    _plain_defaults(namespace)
     from azext_azurelinux import aks_rules
     _refuse("--resource-group", aks_rules.resource_group_name(namespace.resource_group_name))
     _refuse("--name", aks_rules.cluster_name(namespace.name))
 
 
 def validate_check(namespace):
+    _plain_defaults(namespace)
     if all(getattr(namespace, option) is None for option in
            ("node_vm_size", "os_sku", "kubernetes_version", "security_module")):
         raise RequiredArgumentMissingError(
@@ -173,6 +185,7 @@ def _target_sku(namespace):
 
 
 def validate_nodepool_migrate(namespace):
+    _plain_defaults(namespace)
     from azext_azurelinux import aks_rules
     validate_nodepool_ref(namespace)
     _target_sku(namespace)
@@ -187,6 +200,7 @@ def validate_nodepool_migrate(namespace):
 
 
 def validate_migrate(namespace):
+    _plain_defaults(namespace)
     validate_cluster_ref(namespace)
     _target_sku(namespace)
     if namespace.max_parallel is not None and namespace.max_parallel < 1:

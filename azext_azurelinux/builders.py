@@ -92,19 +92,5 @@ def build_managed_cluster(get_model, name, resource_group_name, subscription_id,
 
 
 def request_body(model):
-    """The JSON body the SDK sends for a model (read-only properties left out), as plain data."""
-    return _plain(model.as_dict(exclude_readonly=True))
-
-
-def _plain(value):
-    """Plain JSON types: the CLI passes defaults as int and str subclasses that mark them as defaults."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    for kind in (int, float, str):
-        if isinstance(value, kind):
-            return kind(value)
-    return value
+    """The JSON body the SDK sends for a model (read-only properties left out)."""
+    return model.as_dict(exclude_readonly=True)

@@ -11,6 +11,7 @@ from azext_azurelinux import builders, migration, policy
 
 logger = get_logger(__name__)
 API_PROVIDER = "Microsoft.ContainerService"
+PROGRESS_SECONDS = 15  # how often a long wait says it is still waiting
 
 
 # ---- helpers ----------------------------------------------------------------------------
@@ -215,16 +216,21 @@ class _SdkPoolOps:
         self.client, self.rg, self.cluster = client, resource_group_name, cluster_name
         self.get_model = _model_getter(cmd)
 
-    def _run(self, start):
+    def _run(self, start, label):
         from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 
         def is_conflict(error):
             return isinstance(error, HttpResponseError) and error.status_code == 409
         try:
-            poller = migration.retry_on_conflict(start, is_conflict, _progress)
+            poller = migration.retry_on_conflict(start, is_conflict, lambda m: _progress(f"{label}: {m}"))
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as error:
             raise migration.StepError(_one_line(error), accepted=False) from error
         try:
+            started = time.monotonic()
+            while not poller.done():
+                poller.wait(PROGRESS_SECONDS)
+                if not poller.done():
+                    _progress(f"{label}: still running ({time.monotonic() - started:.0f}s)")
             return poller.result()
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as error:
             raise migration.StepError(_one_line(error), accepted=True) from error
@@ -241,10 +247,11 @@ class _SdkPoolOps:
     def put(self, name, body, headers):
         pool = self.get_model("AgentPool")(body)
         return self._run(lambda: self.client.begin_create_or_update(self.rg, self.cluster, name, pool,
-                                                                    **self._conditions(headers)))
+                                                                    **self._conditions(headers)), name)
 
     def delete(self, name, headers):
-        return self._run(lambda: self.client.begin_delete(self.rg, self.cluster, name, **self._conditions(headers)))
+        return self._run(lambda: self.client.begin_delete(self.rg, self.cluster, name, **self._conditions(headers)),
+                         name)
 
     def delete_quietly(self, name):
         from azure.core.exceptions import ResourceNotFoundError as NotFound
@@ -324,7 +331,8 @@ def migrate_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_na
     ops = _SdkPoolOps(cmd, client, resource_group_name, cluster_name)
     result = migration.execute_pool(plan, ops, _progress)
     if result["outcome"] != "succeeded":
-        raise UnclassifiedUserFault(f"Migration of {nodepool_name} failed: {result['error']}. {result['left']}.")
+        _finish({"pools": [result]})
+        _exit_after_output(cmd.cli_ctx, 1)
     return result
 
 

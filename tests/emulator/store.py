@@ -5,6 +5,7 @@ flight). No HTTP here: `server.py` turns requests into calls on a `Store`.
 """
 import copy
 import datetime
+import time
 import uuid
 
 from .rules import (DEFAULT_KUBERNETES_VERSION, ServiceError, validate_cluster_name, validate_pool,
@@ -61,7 +62,9 @@ class Operation:
         self.rg, self.cluster, self.pool = rg, cluster, pool
         self.status = "InProgress"
         self.start = utcnow()
+        self.start_epoch = time.time()
         self.end = None
+        self.end_epoch = None
         self.error = None
         self.outcome = "Succeeded"  # what it will end as (a fault can change it)
 
@@ -75,7 +78,8 @@ class Operation:
 
     def summary(self):
         return {"id": self.id, "kind": self.kind, "resourceGroup": self.rg, "cluster": self.cluster,
-                "pool": self.pool, "status": self.status, "startTime": self.start, "endTime": self.end}
+                "pool": self.pool, "status": self.status, "startTime": self.start, "endTime": self.end,
+                "startEpoch": self.start_epoch, "endEpoch": self.end_epoch}
 
 
 class Cluster:
@@ -313,6 +317,7 @@ class Store:
             return
         operation.status = operation.outcome
         operation.end = utcnow()
+        operation.end_epoch = time.time()
         if operation.outcome == "Failed":
             operation.error = {"code": "InternalOperationError",
                                "message": f"The {operation.kind} operation on "
