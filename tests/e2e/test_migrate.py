@@ -47,13 +47,13 @@ def test_in_place_changes_the_os_sku_and_nothing_else(az, emulator, rg, seed_clu
     before = props(emulator, rg, cluster, "data")
     emulator.clear_requests()
     result = migrate(az, rg, cluster, "data", "--yes")
+    log = arm_requests(emulator)
     assert result.code == 0, result
     report = result.json
     assert (report["pool"], report["strategy"], report["osSkuBefore"], report["osSkuAfter"], report["outcome"]) == \
         ("data", "in-place", "Ubuntu", "AzureLinux", "succeeded")
     after = props(emulator, rg, cluster, "data")
     assert after["osSKU"] == "AzureLinux" and stable(after) == stable(before)
-    log = arm_requests(emulator)
     assert [e["method"] for e in log] == ["GET", "PUT", "GET", "GET"]  # read, PUT, poll, final GET
     put = log[1]
     assert put["headers"]["If-Match"] == f'"{before["eTag"]}"'
