@@ -81,6 +81,8 @@ def plan_pool(pool, target_sku, strategy, taken_names=(), new_name=None):
         return plan
     body = copy.deepcopy(pool["body"])
     body.setdefault("properties", {})["osSKU"] = target_sku
+    # The node image follows the OS SKU: the old pool's image version (an Ubuntu image, say) must not be sent.
+    body["properties"].pop("nodeImageVersion", None)
     if strategy == IN_PLACE:
         plan["requests"] = [{"step": "update", "method": "PUT", "pool": pool["name"],
                              "headers": {"If-Match": f'"{pool["etag"]}"'} if pool.get("etag") else {},

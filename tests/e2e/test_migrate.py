@@ -58,7 +58,7 @@ def test_in_place_changes_the_os_sku_and_nothing_else(az, emulator, rg, seed_clu
     put = log[1]
     assert put["headers"]["If-Match"] == f'"{before["eTag"]}"'
     sent = put["body"]["properties"]
-    assert sent["osSKU"] == "AzureLinux"
+    assert sent["osSKU"] == "AzureLinux" and "nodeImageVersion" not in sent  # the image follows the OS SKU
     assert {k: v for k, v in sent.items() if k != "osSKU"} == {k: v for k, v in stable(before).items()
                                                                if k in sent and k != "osSKU"}
     assert "changing the OS SKU from Ubuntu to AzureLinux" in result.err
