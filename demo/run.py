@@ -99,8 +99,19 @@ def tell(story, wheel):
     story.run("aks", "azurelinux", "vm-size", "list", "--query",
               "[].{size:size, series:series, supported:supported, date:date}", "-o", "table")
 
-    story.say("The cluster's pools and their Azure Linux readiness")
+    story.say("An Ubuntu pool, added with core az aks, and the cluster's readiness")
+    story.run("aks", "nodepool", "add", "-g", RG, "--cluster-name", CLUSTER, "-n", "ubuntu", "--os-sku", "Ubuntu",
+              "--node-count", "2", "--labels", "team=web", "--node-taints", "web=true:NoSchedule", "-o", "none")
     story.run("aks", "azurelinux", "nodepool", "list", "-g", RG, "--cluster-name", CLUSTER, "-o", "table")
+
+    story.say("Plan the migration of the whole cluster, sending nothing")
+    story.run("aks", "azurelinux", "migrate", "-g", RG, "-n", CLUSTER, "--dry-run", "-o", "table")
+
+    story.say("Migrate the Ubuntu pool through a new pool: it keeps every setting, the old pool goes last")
+    story.run("aks", "azurelinux", "nodepool", "migrate", "-g", RG, "--cluster-name", CLUSTER, "-n", "ubuntu",
+              "--strategy", "new-pool", "--new-name", "web", "--yes", "-o", "table")
+    story.run("aks", "azurelinux", "nodepool", "list", "-g", RG, "--cluster-name", CLUSTER,
+              "--query", "[].{name:name, osSku:osSku, labels:nodeLabels, taints:nodeTaints}", "-o", "json")
 
 
 if __name__ == "__main__":
