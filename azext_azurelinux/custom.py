@@ -310,15 +310,19 @@ def migrate_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_na
                      strategy=migration.IN_PLACE, new_name=None, yes=False, dry_run=False):
     from azure.core.exceptions import ResourceNotFoundError as NotFound
     try:
-        pool = client.get(resource_group_name, cluster_name, nodepool_name)
+        if strategy == migration.NEW_POOL:  # one listing gives the pool and the names a replacement must avoid
+            pools = list(client.list(resource_group_name, cluster_name))
+            pool = next((p for p in pools if p.name == nodepool_name), None)
+            if pool is None:
+                raise NotFound("no such pool")
+        else:
+            pools, pool = [], client.get(resource_group_name, cluster_name, nodepool_name)
     except NotFound as error:
         raise ResourceNotFoundError(_not_found(error, resource_group_name, cluster_name, nodepool_name)) from None
-    taken = []
-    if strategy == migration.NEW_POOL:
-        taken = [p.name for p in client.list(resource_group_name, cluster_name)]
-        if new_name in taken:
-            raise InvalidArgumentValueError(f"--new-name {new_name}: cluster {cluster_name} already has a pool of "
-                                            "that name; choose another.")
+    taken = [p.name for p in pools]
+    if new_name in taken:
+        raise InvalidArgumentValueError(f"--new-name {new_name}: cluster {cluster_name} already has a pool of that "
+                                        "name; choose another.")
     plan = migration.plan_pool(_pool_views([pool])[0], os_sku, strategy, taken_names=taken, new_name=new_name)
     if plan["action"] == migration.REFUSED:
         raise ValidationError(f"--name {nodepool_name} cannot move to {os_sku}: {plan['reason']}")

@@ -85,6 +85,15 @@ def test_core_az_retries_a_throttled_request(az, emulator, rg, seed_cluster):
     assert puts[1]["start"] - puts[0]["end"] >= 0.9  # Retry-After: 1 was honoured
 
 
+def test_core_az_retries_a_dropped_connection(az, emulator, rg, seed_cluster):
+    cluster = seed_cluster()
+    emulator.fault("drop", path=r"/agentPools/np5$", method="PUT")
+    result = az.ok("aks", "nodepool", "add", "-g", rg, "--cluster-name", cluster, "-n", "np5")
+    assert result.json["provisioningState"] == "Succeeded"
+    puts = [e for e in arm_requests(emulator) if e["method"] == "PUT"]
+    assert [e["status"] for e in puts] == ["dropped", 201]
+
+
 def test_core_az_reports_an_operation_that_ends_failed(az, emulator, rg, seed_cluster):
     cluster = seed_cluster()
     emulator.fault("fail_operation", path=r"/agentPools/np4$")
