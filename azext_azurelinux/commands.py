@@ -1,11 +1,25 @@
-"""The command table: one `with` block per group, read like the help page."""
+"""The command table: one `with` block per group, read like the help page.
+
+The CLI builds this table for every `az aks ...` command, ours or not, so validators and
+table transformers are named here and imported only when one of our commands runs.
+"""
 from azure.cli.core.commands import CliCommandType
 
 from azext_azurelinux._client_factory import cf_agent_pools, cf_managed_clusters
-from azext_azurelinux._format import (check_table, migration_table, nodepool_list_table, nodepool_show_table,
-                                      vm_size_table)
-from azext_azurelinux._validators import (validate_check, validate_cluster_ref, validate_create, validate_migrate,
-                                          validate_nodepool_add, validate_nodepool_migrate, validate_nodepool_ref)
+
+
+def _validator(name):
+    def validate(namespace):
+        from azext_azurelinux import _validators
+        getattr(_validators, name)(namespace)
+    return validate
+
+
+def _table(name):
+    def transform(result):
+        from azext_azurelinux import _format
+        return getattr(_format, name)(result)
+    return transform
 
 
 def load_command_table(self, _):
@@ -14,24 +28,26 @@ def load_command_table(self, _):
 
     with self.command_group("aks azurelinux", custom_command_type=custom,
                             client_factory=cf_managed_clusters) as g:
-        g.custom_command("create", "create_cluster", supports_no_wait=True, validator=validate_create)
-        g.custom_command("migrate", "migrate_cluster", validator=validate_migrate, table_transformer=migration_table)
-        g.custom_wait_command("wait", "get_cluster", validator=validate_cluster_ref)
+        g.custom_command("create", "create_cluster", supports_no_wait=True, validator=_validator("validate_create"))
+        g.custom_command("migrate", "migrate_cluster", validator=_validator("validate_migrate"),
+                         table_transformer=_table("migration_table"))
+        g.custom_wait_command("wait", "get_cluster", validator=_validator("validate_cluster_ref"))
 
     with self.command_group("aks azurelinux", custom_command_type=custom) as g:
-        g.custom_command("check", "check", validator=validate_check, table_transformer=check_table)
+        g.custom_command("check", "check", validator=_validator("validate_check"),
+                         table_transformer=_table("check_table"))
 
     with self.command_group("aks azurelinux vm-size", custom_command_type=custom) as g:
-        g.custom_command("list", "list_vm_sizes", table_transformer=vm_size_table)
+        g.custom_command("list", "list_vm_sizes", table_transformer=_table("vm_size_table"))
 
     with self.command_group("aks azurelinux nodepool", custom_command_type=custom,
                             client_factory=cf_agent_pools) as g:
-        g.custom_command("add", "add_nodepool", supports_no_wait=True, validator=validate_nodepool_add)
-        g.custom_command("list", "list_nodepools", table_transformer=nodepool_list_table)
-        g.custom_show_command("show", "show_nodepool", validator=validate_nodepool_ref,
-                              table_transformer=nodepool_show_table)
+        g.custom_command("add", "add_nodepool", supports_no_wait=True, validator=_validator("validate_nodepool_add"))
+        g.custom_command("list", "list_nodepools", table_transformer=_table("nodepool_list_table"))
+        g.custom_show_command("show", "show_nodepool", validator=_validator("validate_nodepool_ref"),
+                              table_transformer=_table("nodepool_show_table"))
         g.custom_command("delete", "delete_nodepool", supports_no_wait=True, confirmation=True,
-                         validator=validate_nodepool_ref)
-        g.custom_command("migrate", "migrate_nodepool", validator=validate_nodepool_migrate,
-                         table_transformer=migration_table)
-        g.custom_wait_command("wait", "get_nodepool", validator=validate_nodepool_ref)
+                         validator=_validator("validate_nodepool_ref"))
+        g.custom_command("migrate", "migrate_nodepool", validator=_validator("validate_nodepool_migrate"),
+                         table_transformer=_table("migration_table"))
+        g.custom_wait_command("wait", "get_nodepool", validator=_validator("validate_nodepool_ref"))
