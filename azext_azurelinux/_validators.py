@@ -148,9 +148,10 @@ def validate_nodepool_add(namespace):
     if namespace.gpu_driver is not None:
         from azext_azurelinux import policy
         if not policy.is_gpu_size(namespace.node_vm_size or ""):
-            raise InvalidArgumentValueError(
-                f"--gpu-driver applies to GPU sizes only, and --node-vm-size {namespace.node_vm_size} has no GPU: "
-                "drop --gpu-driver, or choose a GPU size.")
+            size = f"--node-vm-size {namespace.node_vm_size} has no GPU" if namespace.node_vm_size else \
+                "no --node-vm-size was given"
+            raise InvalidArgumentValueError(f"--gpu-driver applies to GPU sizes only, and {size}: drop --gpu-driver, "
+                                            "or choose a GPU size such as Standard_NC4as_T4_v3.")
     _tags(namespace)
 
 

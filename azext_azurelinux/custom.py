@@ -141,7 +141,11 @@ def _warn_if_retired(pool):
 
 
 def list_nodepools(cmd, client, resource_group_name, cluster_name):  # pylint: disable=unused-argument
-    return [_with_readiness(pool) for pool in client.list(resource_group_name, cluster_name)]
+    from azure.core.exceptions import ResourceNotFoundError as NotFound
+    try:
+        return [_with_readiness(pool) for pool in client.list(resource_group_name, cluster_name)]
+    except NotFound as error:
+        raise ResourceNotFoundError(_not_found(error, resource_group_name, cluster_name, None)) from None
 
 
 def get_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_name):  # pylint: disable=unused-argument
@@ -156,13 +160,13 @@ def show_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_name)
         raise ResourceNotFoundError(_not_found(error, resource_group_name, cluster_name, nodepool_name)) from None
 
 
-def _not_found(error, resource_group_name, cluster_name, nodepool_name):
+def _not_found(error, resource_group_name, cluster_name, nodepool_name, cluster_option="--cluster-name"):
     code = _error_code(error)
     if code == "ResourceGroupNotFound":
         return f"--resource-group {resource_group_name} does not exist; check the name and the subscription."
     if code == "ResourceNotFound":
-        return (f"--cluster-name {cluster_name} does not exist in resource group {resource_group_name}; list "
-                "clusters with `az aks list -g RG`.")
+        return (f"{cluster_option} {cluster_name} does not exist in resource group {resource_group_name}; list "
+                f"clusters with `az aks list -g {resource_group_name}`.")
     return (f"--name {nodepool_name}: cluster {cluster_name} has no node pool of that name; list its pools with "
             f"`az aks azurelinux nodepool list -g {resource_group_name} --cluster-name {cluster_name}`.")
 
@@ -348,7 +352,7 @@ def migrate_cluster(cmd, client, resource_group_name, name, os_sku="AzureLinux",
     try:
         pools = list(pools_client.list(resource_group_name, name))
     except NotFound as error:
-        raise ResourceNotFoundError(_not_found(error, resource_group_name, name, None)) from None
+        raise ResourceNotFoundError(_not_found(error, resource_group_name, name, None, "--name")) from None
     plans = migration.plan_cluster(_pool_views(pools), os_sku, strategy)
     report = {"cluster": name, "resourceGroup": resource_group_name, "osSku": os_sku, "strategy": strategy,
               "maxParallel": max_parallel, "dryRun": dry_run}

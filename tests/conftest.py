@@ -22,3 +22,16 @@ def pytest_configure(config):
         return
     if any("e2e" in str(arg) for arg in config.args) or any(arg.rstrip("/").endswith("tests") for arg in config.args):
         os.environ[WHEEL_ENV] = build_wheel(tempfile.mkdtemp(prefix="azurelinux-wheel-"))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the fault-injection outcome table that tests/e2e/test_faults.py records."""
+    rows = [value for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", [])
+            for key, value in getattr(report, "user_properties", []) if key == "fault_outcome"]
+    if not rows:
+        return
+    terminalreporter.write_sep("-", f"fault injection: {len(rows)} runs")
+    terminalreporter.write_line("| command | request | fault | exit | outcome |")
+    terminalreporter.write_line("|---|---|---|---|---|")
+    for row in sorted(rows):
+        terminalreporter.write_line(row)

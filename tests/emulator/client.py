@@ -74,9 +74,9 @@ class EmulatorProcess:
     def seed(self, spec):
         return self.admin("POST", "seed", spec)
 
-    def fault(self, kind, path="", method=None, count=1, retry_after=1):
+    def fault(self, kind, path="", method=None, count=1, retry_after=1, skip=0):
         return self.admin("POST", "faults", {"kind": kind, "path": path, "method": method, "count": count,
-                                             "retry_after": retry_after})
+                                             "retry_after": retry_after, "skip": skip})
 
     def clear_faults(self):
         self.admin("DELETE", "faults")

@@ -45,6 +45,7 @@ class Fault:
         self.method = (spec.get("method") or "").upper() or None
         self.path = re.compile(spec.get("path") or "", re.IGNORECASE)
         self.count = int(spec.get("count", 1))
+        self.skip = int(spec.get("skip", 0))  # matching requests to let through before the fault applies
         self.retry_after = spec.get("retry_after", 1)
         self.id = str(uuid.uuid4())
 
@@ -112,6 +113,9 @@ class Emulator:
     def _take_fault(self, request):
         for fault in self.faults:
             if fault.count > 0 and fault.matches(request):
+                if fault.skip > 0:
+                    fault.skip -= 1
+                    continue
                 fault.count -= 1
                 return fault
         return None
@@ -380,6 +384,8 @@ class Emulator:
             return web.json_response(self._config())
         if action == "health":
             return web.json_response({"status": "ok"})
+        if action == "tokens":  # for tests that check no output ever shows one
+            return web.json_response(sorted(self.tokens))
         raise ServiceError(404, "NotFound", f"No admin action {action}.")
 
     async def on_admin_post(self, request, action):
