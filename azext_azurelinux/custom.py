@@ -88,7 +88,9 @@ def create_cluster(cmd, client, resource_group_name, name, location=None, nodepo
     try:
         result = sdk_no_wait(no_wait, client.begin_create_or_update, resource_group_name, name, cluster,
                              match_condition=MatchConditions.IfMissing)
-    except ResourceExistsError:
+    except ResourceExistsError as error:
+        if error.status_code != 412:  # azure-core maps a 409 (another operation running) to this type too
+            raise
         raise InvalidArgumentValueError(
             f"--name {name}: a cluster of that name already exists in resource group {resource_group_name}; choose "
             "another name, or add Azure Linux pools to it with `az aks azurelinux nodepool add`.") from None
@@ -122,7 +124,9 @@ def add_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_name, 
     try:
         result = sdk_no_wait(no_wait, client.begin_create_or_update, resource_group_name, cluster_name,
                              nodepool_name, pool, match_condition=MatchConditions.IfMissing)
-    except ResourceExistsError:
+    except ResourceExistsError as error:
+        if error.status_code != 412:  # azure-core maps a 409 (another operation running) to this type too
+            raise
         raise InvalidArgumentValueError(
             f"--name {nodepool_name}: a node pool of that name already exists in cluster {cluster_name}; choose "
             "another name, or move it to Azure Linux with `az aks azurelinux nodepool migrate`.") from None

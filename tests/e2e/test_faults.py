@@ -98,6 +98,8 @@ def check_invariants(emulator, rg, command, result, before, log):
         assert not [e for e in log if e["method"] == "PUT" and e["path"].endswith("/agentPools/old")]
         if result.code == 0:
             assert old is None and new["osSKU"] == "AzureLinux" and new["nodeLabels"] == {"app": "web"}
+        elif not result.out.strip():  # refused before any plan was made: nothing may have been sent
+            assert not [e for e in log if e["method"] in ("PUT", "DELETE")] and old == before and new is None
         else:
             report = result.json
             if new is not None and old is not None:  # both left: the report must say so
@@ -116,6 +118,8 @@ def check_invariants(emulator, rg, command, result, before, log):
         assert old is None
     elif command == "nodepool add" and result.code == 0:
         assert pool_state(emulator, rg, "added")["provisioningState"] == "Succeeded"
+    if result.code != 0 and "already exists" in result.err:  # only a failed If-None-Match may say so
+        assert any(e["status"] == 412 for e in log), result
 
 
 def test_every_fault_kind_is_tried_at_every_request():
