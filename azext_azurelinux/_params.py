@@ -64,8 +64,8 @@ def load_arguments(self, _):
         c.argument("nodepool_name", nodepool_name)
 
     with self.argument_context("aks azurelinux nodepool add") as c:
-        c.argument("node_vm_size", options_list=["--node-vm-size", "-s"], default="Standard_D2ds_v5",
-                   help="VM size of the nodes. GPU sizes: NCv3 and NCasT4_v3 only.")
+        c.argument("node_vm_size", options_list=["--node-vm-size", "-s"],
+                   help="VM size of the nodes (default: AKS picks one). GPU sizes: NCv3 and NCasT4_v3 only.")
         c.argument("node_count", options_list=["--node-count", "-c"], type=int, default=3, help="Number of nodes.")
         c.argument("mode", arg_type=get_enum_type(["System", "User"]), default="User", help="Pool mode.")
         c.argument("labels", nargs="*", help="Node labels: space-separated key=value pairs.")

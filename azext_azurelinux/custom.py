@@ -69,8 +69,6 @@ def create_cluster(cmd, client, resource_group_name, name, location=None, nodepo
                    security_module=None, enable_fips_image=False, enable_secure_boot=False, enable_vtpm=False,
                    enable_defender=False, defender_workspace=None, ssh_key_value=None, tags=None, no_wait=False,
                    dry_run=False):
-    from azure.core import MatchConditions
-    from azure.core.exceptions import ResourceExistsError
     if location is None:
         from azext_azurelinux._client_factory import cf_resource_groups
         location = cf_resource_groups(cmd.cli_ctx).get(resource_group_name).location
@@ -85,15 +83,10 @@ def create_cluster(cmd, client, resource_group_name, name, location=None, nodepo
         _notice_security_module(security_module)
         return _dry_run(cmd, client, f"{resource_group_name}/providers/{API_PROVIDER}/managedClusters/{name}",
                         cluster, {"If-None-Match": "*"})
-    try:
-        result = sdk_no_wait(no_wait, client.begin_create_or_update, resource_group_name, name, cluster,
-                             match_condition=MatchConditions.IfMissing)
-    except ResourceExistsError as error:
-        if error.status_code != 412:  # azure-core maps a 409 (another operation running) to this type too
-            raise
-        raise InvalidArgumentValueError(
-            f"--name {name}: a cluster of that name already exists in resource group {resource_group_name}; choose "
-            "another name, or add Azure Linux pools to it with `az aks azurelinux nodepool add`.") from None
+    result = _put_if_missing(
+        no_wait, client.begin_create_or_update, (resource_group_name, name, cluster),
+        f"--name {name}: a cluster of that name already exists in resource group {resource_group_name}; choose "
+        "another name, or add Azure Linux pools to it with `az aks azurelinux nodepool add`.")
     _notice_security_module(security_module)
     return result
 
@@ -108,8 +101,6 @@ def add_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_name, 
                  zones=None, max_pods=None, enable_cluster_autoscaler=False, min_count=None, max_count=None,
                  os_disk_size_gb=None, gpu_driver=None, security_module=None, enable_fips_image=False,
                  enable_secure_boot=False, enable_vtpm=False, tags=None, no_wait=False, dry_run=False):
-    from azure.core import MatchConditions
-    from azure.core.exceptions import ResourceExistsError
     pool = builders.build_agent_pool(
         _model_getter(cmd), node_vm_size=node_vm_size, node_count=node_count, mode=mode, os_sku=os_sku,
         kubernetes_version=kubernetes_version, labels=labels, node_taints=node_taints, zones=zones,
@@ -121,19 +112,28 @@ def add_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_name, 
         _notice_security_module(security_module)
         return _dry_run(cmd, client, f"{resource_group_name}/providers/{API_PROVIDER}/managedClusters/{cluster_name}"
                                      f"/agentPools/{nodepool_name}", pool, {"If-None-Match": "*"})
+    result = _put_if_missing(
+        no_wait, client.begin_create_or_update, (resource_group_name, cluster_name, nodepool_name, pool),
+        f"--name {nodepool_name}: a node pool of that name already exists in cluster {cluster_name}; choose "
+        "another name, or move it to Azure Linux with `az aks azurelinux nodepool migrate`.")
+    _notice_security_module(security_module)
+    if kubernetes_version is None and os_sku == "AzureLinux" and not no_wait:
+        from azure.cli.core.commands import LongRunningOperation
+        result = LongRunningOperation(cmd.cli_ctx)(result)  # waits as the CLI would, with its progress
+        _warn_if_retired(result)
+    return result
+
+
+def _put_if_missing(no_wait, begin, args, exists_message):
+    """A conditional PUT (If-None-Match: *): the service refuses an existing resource with 412, nothing changed."""
+    from azure.core import MatchConditions
+    from azure.core.exceptions import ResourceExistsError
     try:
-        result = sdk_no_wait(no_wait, client.begin_create_or_update, resource_group_name, cluster_name,
-                             nodepool_name, pool, match_condition=MatchConditions.IfMissing)
+        return sdk_no_wait(no_wait, begin, *args, match_condition=MatchConditions.IfMissing)
     except ResourceExistsError as error:
         if error.status_code != 412:  # azure-core maps a 409 (another operation running) to this type too
             raise
-        raise InvalidArgumentValueError(
-            f"--name {nodepool_name}: a node pool of that name already exists in cluster {cluster_name}; choose "
-            "another name, or move it to Azure Linux with `az aks azurelinux nodepool migrate`.") from None
-    _notice_security_module(security_module)
-    if kubernetes_version is None and os_sku == "AzureLinux" and not no_wait:
-        _warn_if_retired(result.result() if hasattr(result, "result") else result)
-    return result
+        raise InvalidArgumentValueError(exists_message) from None
 
 
 def _warn_if_retired(pool):

@@ -1,5 +1,5 @@
 """The emulator is faithful: the core CLI's own `az group` and `az aks` commands work against it."""
-from tests.e2e.conftest import arm_requests, pool_spec, secret_free
+from tests.e2e.conftest import arm_requests, secret_free
 
 
 def test_group_create_show_list_delete(az, emulator):
