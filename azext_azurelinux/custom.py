@@ -225,13 +225,13 @@ class _SdkPoolOps:
         self.get_model = _model_getter(cmd)
 
     def _run(self, start, label):
-        from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
+        from azure.core.exceptions import AzureError, HttpResponseError
 
         def is_conflict(error):
             return isinstance(error, HttpResponseError) and error.status_code == 409
         try:
             poller = migration.retry_on_conflict(start, is_conflict, lambda m: _progress(f"{label}: {m}"))
-        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as error:
+        except AzureError as error:
             raise migration.StepError(_one_line(error), accepted=False) from error
         try:
             started = time.monotonic()
@@ -240,7 +240,7 @@ class _SdkPoolOps:
                 if not poller.done():
                     _progress(f"{label}: still running ({time.monotonic() - started:.0f}s)")
             return poller.result()
-        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as error:
+        except AzureError as error:
             raise migration.StepError(_one_line(error), accepted=True) from error
 
     @staticmethod
@@ -262,11 +262,13 @@ class _SdkPoolOps:
                          name)
 
     def delete_quietly(self, name):
-        from azure.core.exceptions import ResourceNotFoundError as NotFound
+        from azure.core.exceptions import AzureError, ResourceNotFoundError as NotFound
         try:
             self.client.get(self.rg, self.cluster, name)
         except NotFound:
             return False
+        except AzureError as error:
+            raise migration.StepError(_one_line(error), accepted=False) from error
         self.delete(name, {})
         return True
 
@@ -296,8 +298,10 @@ def _confirm(question, yes):
 
 def _show_plan(plans):
     for plan in plans:
-        target = f" -> {plan['osSkuAfter']} ({plan['strategy']}" + (
-            f", replacement {plan['newPool']})" if plan.get("newPool") else ")") if plan["action"] == "migrate" else ""
+        target = ""
+        if plan["action"] == migration.MIGRATE:
+            replacement = f", replacement {plan['newPool']}" if plan.get("newPool") else ""
+            target = f" -> {plan['osSkuAfter']} ({plan['strategy']}{replacement})"
         reason = f": {plan['reason']}" if plan.get("reason") else ""
         _progress(f"  {plan['pool']}: {plan['action']} {plan['osSkuBefore']}{target}{reason}")
     for plan in plans:
