@@ -278,7 +278,7 @@ def overlap(operations):
 def test_cluster_migration_respects_max_parallel(az, emulator, rg, seed_cluster, max_parallel):
     pools = [pool_spec("system", mode="System", os_sku="AzureLinux")] + [pool_spec(f"u{i}") for i in range(6)]
     cluster = seed_cluster(pools)
-    emulator.configure(operationSeconds=1)
+    emulator.configure(operationSeconds=2)  # long enough that a busy machine still starts the workers together
     result = cluster_migrate(az, rg, cluster, "--max-parallel", str(max_parallel), "--yes")
     assert result.code == 0, result
     ops = [o for o in emulator.operations() if o["resourceGroup"] == rg and o["kind"] == "upgrade"]
