@@ -25,6 +25,12 @@ def _plain_defaults(namespace):
             setattr(namespace, key, (int if isinstance(value, int) else str)(value))
 
 
+def validate(name, namespace):
+    """The entry of every command validator: plain values first, then the command's own checks."""
+    _plain_defaults(namespace)
+    globals()[name](namespace)
+
+
 def _refuse(option, message):
     if message:
         raise InvalidArgumentValueError(f"{option} {message}" if option else message)
@@ -104,7 +110,6 @@ def _ssh_key(namespace):
 
 
 def validate_create(namespace):
-    _plain_defaults(namespace)
     from azext_azurelinux import aks_rules
     _refuse("--resource-group", aks_rules.resource_group_name(namespace.resource_group_name))
     _refuse("--name", aks_rules.cluster_name(namespace.name))
@@ -129,7 +134,6 @@ def validate_create(namespace):
 
 
 def validate_nodepool_add(namespace):
-    _plain_defaults(namespace)
     from azext_azurelinux import aks_rules
     _names(namespace)
     _refuse("--name", aks_rules.pool_name(namespace.nodepool_name))
@@ -156,21 +160,18 @@ def validate_nodepool_add(namespace):
 
 
 def validate_nodepool_ref(namespace):
-    _plain_defaults(namespace)
     from azext_azurelinux import aks_rules
     _names(namespace)
     _refuse("--name", aks_rules.pool_name(namespace.nodepool_name))
 
 
 def validate_cluster_ref(namespace):
-    _plain_defaults(namespace)
     from azext_azurelinux import aks_rules
     _refuse("--resource-group", aks_rules.resource_group_name(namespace.resource_group_name))
     _refuse("--name", aks_rules.cluster_name(namespace.name))
 
 
 def validate_check(namespace):
-    _plain_defaults(namespace)
     if all(getattr(namespace, option) is None for option in
            ("node_vm_size", "os_sku", "kubernetes_version", "security_module")):
         raise RequiredArgumentMissingError(
@@ -186,7 +187,6 @@ def _target_sku(namespace):
 
 
 def validate_nodepool_migrate(namespace):
-    _plain_defaults(namespace)
     from azext_azurelinux import aks_rules
     validate_nodepool_ref(namespace)
     _target_sku(namespace)
@@ -201,7 +201,6 @@ def validate_nodepool_migrate(namespace):
 
 
 def validate_migrate(namespace):
-    _plain_defaults(namespace)
     validate_cluster_ref(namespace)
     _target_sku(namespace)
     if namespace.max_parallel is not None and namespace.max_parallel < 1:

@@ -11,7 +11,7 @@ from azext_azurelinux._client_factory import cf_agent_pools, cf_managed_clusters
 def _validator(name):
     def validate(namespace):
         from azext_azurelinux import _validators
-        getattr(_validators, name)(namespace)
+        _validators.validate(name, namespace)
     return validate
 
 
