@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import WHEEL_ENV, build_wheel
 from tests.emulator.client import CLIENT_SECRET, EmulatorProcess, az_executable, sign_in
+from tests.emulator.store import SUBSCRIPTION_ID
 
 MUTATING = ("PUT", "DELETE", "POST", "PATCH")
 
@@ -101,6 +102,19 @@ def seed_cluster(emulator, rg):
         emulator.clear_requests()
         return name
     return seed
+
+
+def resource_path(rg, cluster, pool=None):
+    """The ARM path of a managed cluster, or of one of its agent pools."""
+    base = (f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{rg}/providers/Microsoft.ContainerService/"
+            f"managedClusters/{cluster}")
+    return f"{base}/agentPools/{pool}" if pool else base
+
+
+def pool_props(emulator, rg, cluster, pool):
+    """A pool's properties as the emulator holds them (read straight from it), or None when it does not exist."""
+    response = emulator.arm("GET", resource_path(rg, cluster, pool))
+    return response.json()["properties"] if response.status_code == 200 else None
 
 
 def arm_requests(emulator, mutating_only=False):

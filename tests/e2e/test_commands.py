@@ -3,17 +3,12 @@ import os
 
 import pytest
 
-from tests.e2e.conftest import arm_requests, pool_spec, secret_free
+from tests.e2e.conftest import arm_requests, pool_spec, resource_path, secret_free
 from tests.emulator.store import SUBSCRIPTION_ID
 
 A100_MESSAGE = ("--node-vm-size Standard_NC24ads_A100_v4 is not supported on Azure Linux node pools (NC A100 v4 "
                 "series).")
 PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHJ0ZXN0a2V5Zm9ydGhlZW11bGF0b3Jvbmx5MDEyMzQ1 tester@example"
-
-
-def pool_path(rg, cluster, pool):
-    return (f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{rg}/providers/Microsoft.ContainerService/"
-            f"managedClusters/{cluster}/agentPools/{pool}")
 
 
 def nothing_sent(emulator):
@@ -85,8 +80,7 @@ def test_create_no_wait_then_wait(az, emulator, rg):
     started = az.ok("aks", "azurelinux", "create", "-g", rg, "-n", "later", "--location", "eastus", "--no-wait")
     assert started.out.strip() == ""
     az.ok("aks", "azurelinux", "wait", "-g", rg, "-n", "later", "--created", "--interval", "1")
-    state = emulator.arm("GET", f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{rg}/providers/"
-                                "Microsoft.ContainerService/managedClusters/later").json()
+    state = emulator.arm("GET", resource_path(rg, "later")).json()
     assert state["properties"]["provisioningState"] == "Succeeded"
 
 
@@ -154,7 +148,7 @@ def test_add_with_every_option(az, emulator, rg, seed_cluster):
         "maxPods": 40, "osDiskSizeGB": 256, "enableFIPS": True,
         "securityProfile": {"enableSecureBoot": True, "enableVTPM": True}, "gpuProfile": {"driver": "None"},
         "tags": {"cost": "ml"}, "enableAutoScaling": True, "minCount": 1, "maxCount": 4}}
-    stored = emulator.arm("GET", pool_path(rg, cluster, "full")).json()["properties"]
+    stored = emulator.arm("GET", resource_path(rg, cluster, "full")).json()["properties"]
     assert stored["provisioningState"] == "Succeeded" and stored["enableAutoScaling"] is True
 
 
@@ -174,7 +168,7 @@ def test_add_an_existing_name_is_reported_as_already_exists(az, emulator, rg, se
     assert result.code == 1 and "--name taken: a node pool of that name already exists in cluster c1" in result.err
     [put] = arm_requests(emulator)
     assert put["status"] == 412
-    stored = emulator.arm("GET", pool_path(rg, cluster, "taken")).json()["properties"]
+    stored = emulator.arm("GET", resource_path(rg, cluster, "taken")).json()["properties"]
     assert stored["osSKU"] == "Ubuntu"  # untouched
 
 
@@ -193,10 +187,10 @@ def test_add_no_wait_then_wait(az, emulator, rg, seed_cluster):
     emulator.configure(operationSeconds=2)
     assert az.ok("aks", "azurelinux", "nodepool", "add", "-g", rg, "--cluster-name", cluster, "-n", "nw",
                  "--no-wait").out.strip() == ""
-    assert emulator.arm("GET", pool_path(rg, cluster, "nw")).json()["properties"]["provisioningState"] == "Creating"
+    assert emulator.arm("GET", resource_path(rg, cluster, "nw")).json()["properties"]["provisioningState"] == "Creating"
     az.ok("aks", "azurelinux", "nodepool", "wait", "-g", rg, "--cluster-name", cluster, "-n", "nw", "--created",
           "--interval", "1")
-    assert emulator.arm("GET", pool_path(rg, cluster, "nw")).json()["properties"]["provisioningState"] == "Succeeded"
+    assert emulator.arm("GET", resource_path(rg, cluster, "nw")).json()["properties"]["provisioningState"] == "Succeeded"
 
 
 @pytest.mark.parametrize("size", ["Standard_NC24ads_A100_v4", "standard_nc48ads_a100_v4", "STANDARD_NC96ADS_A100_V4"])
@@ -280,7 +274,7 @@ def test_show_of_missing_things_says_which(az, rg, seed_cluster):
 def test_delete_with_yes(az, emulator, rg, seed_cluster):
     cluster = seed_cluster([pool_spec("system", mode="System"), pool_spec("gone")])
     az.ok("aks", "azurelinux", "nodepool", "delete", "-g", rg, "--cluster-name", cluster, "-n", "gone", "--yes")
-    assert emulator.arm("GET", pool_path(rg, cluster, "gone")).status_code == 404
+    assert emulator.arm("GET", resource_path(rg, cluster, "gone")).status_code == 404
     assert [e["method"] for e in arm_requests(emulator, mutating_only=True)] == ["DELETE"]
 
 
@@ -299,7 +293,7 @@ def test_delete_of_the_last_system_pool_is_one_clear_sentence(az, emulator, rg, 
     assert result.err.strip() == ("ERROR: --name system is the last System pool of cluster c1, and a cluster must "
                                   "keep one: add another System pool first (az aks azurelinux nodepool add --mode "
                                   "System), then delete this one.")
-    assert emulator.arm("GET", pool_path(rg, cluster, "system")).json()["properties"]["provisioningState"] == \
+    assert emulator.arm("GET", resource_path(rg, cluster, "system")).json()["properties"]["provisioningState"] == \
         "Succeeded"
 
 
@@ -308,10 +302,10 @@ def test_delete_no_wait_then_wait(az, emulator, rg, seed_cluster):
     emulator.configure(operationSeconds=2)
     az.ok("aks", "azurelinux", "nodepool", "delete", "-g", rg, "--cluster-name", cluster, "-n", "slow", "--yes",
           "--no-wait")
-    assert emulator.arm("GET", pool_path(rg, cluster, "slow")).json()["properties"]["provisioningState"] == "Deleting"
+    assert emulator.arm("GET", resource_path(rg, cluster, "slow")).json()["properties"]["provisioningState"] == "Deleting"
     az.ok("aks", "azurelinux", "nodepool", "wait", "-g", rg, "--cluster-name", cluster, "-n", "slow", "--deleted",
           "--interval", "1")
-    assert emulator.arm("GET", pool_path(rg, cluster, "slow")).status_code == 404
+    assert emulator.arm("GET", resource_path(rg, cluster, "slow")).status_code == 404
 
 
 # ---- check / vm-size list -----------------------------------------------------------------

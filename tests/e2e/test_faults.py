@@ -10,8 +10,7 @@ without being reported. The outcome table is printed at the end of the test run.
 """
 import pytest
 
-from tests.e2e.conftest import arm_requests, pool_spec
-from tests.emulator.store import SUBSCRIPTION_ID
+from tests.e2e.conftest import arm_requests, pool_props, pool_spec
 
 POLL = r"/operations/[^/]+$"
 FAULTS = ("throttle", "error", "drop", "conflict")
@@ -50,18 +49,12 @@ def cases():
                 yield pytest.param(command, index, method, path, skip, kind, id=f"{command}-{index}-{method}-{kind}")
 
 
-def pool_state(emulator, rg, name):
-    response = emulator.arm("GET", f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{rg}/providers/"
-                                   f"Microsoft.ContainerService/managedClusters/c1/agentPools/{name}")
-    return response.json()["properties"] if response.status_code == 200 else None
-
-
 @pytest.mark.parametrize("command,index,method,path,skip,kind", list(cases()))
 def test_fault_ends_in_a_retry_or_a_clean_failure(az, emulator, rg, seed_cluster, record_property, command, index,
                                                   method, path, skip, kind):
     seed_cluster([pool_spec("system", mode="System", os_sku="AzureLinux"), pool_spec("old", count=2,
                                                                                      nodeLabels={"app": "web"})])
-    before = pool_state(emulator, rg, "old")
+    before = pool_props(emulator, rg, "c1", "old")
     emulator.clear_requests()
     emulator.fault(kind, path=path, method=method, skip=skip, retry_after=1)
     args, _ = COMMANDS[command]
@@ -87,9 +80,9 @@ def _kind(path):
 
 
 def check_invariants(emulator, rg, command, result, before, log):
-    old = pool_state(emulator, rg, "old")
+    old = pool_props(emulator, rg, "c1", "old")
     if command == "migrate new-pool":
-        new = pool_state(emulator, rg, "oldal")
+        new = pool_props(emulator, rg, "c1", "oldal")
         created = [o for o in emulator.operations() if o["resourceGroup"] == rg and o["pool"] == "oldal"
                    and o["kind"] == "create"]
         deletes_of_old = [e for e in log if e["method"] == "DELETE" and e["path"].endswith("/agentPools/old")]
@@ -117,7 +110,7 @@ def check_invariants(emulator, rg, command, result, before, log):
     elif command == "nodepool delete" and result.code == 0:
         assert old is None
     elif command == "nodepool add" and result.code == 0:
-        assert pool_state(emulator, rg, "added")["provisioningState"] == "Succeeded"
+        assert pool_props(emulator, rg, "c1", "added")["provisioningState"] == "Succeeded"
     if result.code != 0 and "already exists" in result.err:  # only a failed If-None-Match may say so
         assert any(e["status"] == 412 for e in log), result
 

@@ -1,7 +1,7 @@
 """Migration to Azure Linux, end to end: every setting kept, the old pool safe at every step, plans first."""
 import pytest
 
-from tests.e2e.conftest import arm_requests, pool_spec
+from tests.e2e.conftest import arm_requests, pool_props, pool_spec
 from tests.emulator.store import SUBSCRIPTION_ID
 
 VOLATILE = {"osSKU", "nodeImageVersion", "eTag", "provisioningState"}
@@ -16,17 +16,6 @@ RICH = dict(
                  "virtualNetworks/vnet/subnets/nodes",
     enableFIPS=False, securityProfile={"enableSecureBoot": True, "enableVTPM": True},
     scaleSetPriority="Regular", enableEncryptionAtHost=True)
-
-
-def path(rg, cluster, pool=None):
-    base = (f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{rg}/providers/Microsoft.ContainerService/"
-            f"managedClusters/{cluster}")
-    return f"{base}/agentPools/{pool}" if pool else base
-
-
-def props(emulator, rg, cluster, pool):
-    response = emulator.arm("GET", path(rg, cluster, pool))
-    return response.json()["properties"] if response.status_code == 200 else None
 
 
 def stable(properties):
@@ -44,7 +33,7 @@ def migrate(az, rg, cluster, pool, *args):
 # ---- one pool, in place --------------------------------------------------------------------
 def test_in_place_changes_the_os_sku_and_nothing_else(az, emulator, rg, seed_cluster):
     cluster = seed_cluster([pool_spec("system", mode="System", os_sku="AzureLinux"), pool_spec("data", **RICH)])
-    before = props(emulator, rg, cluster, "data")
+    before = pool_props(emulator, rg, cluster, "data")
     emulator.clear_requests()
     result = migrate(az, rg, cluster, "data", "--yes")
     log = arm_requests(emulator)
@@ -52,7 +41,7 @@ def test_in_place_changes_the_os_sku_and_nothing_else(az, emulator, rg, seed_clu
     report = result.json
     assert (report["pool"], report["strategy"], report["osSkuBefore"], report["osSkuAfter"], report["outcome"]) == \
         ("data", "in-place", "Ubuntu", "AzureLinux", "succeeded")
-    after = props(emulator, rg, cluster, "data")
+    after = pool_props(emulator, rg, cluster, "data")
     assert after["osSKU"] == "AzureLinux" and stable(after) == stable(before)
     assert [e["method"] for e in log] == ["GET", "PUT", "GET", "GET"]  # read, PUT, poll, final GET
     put = log[1]
@@ -76,7 +65,7 @@ def test_running_twice_is_a_no_op_the_second_time(az, emulator, rg, seed_cluster
 
 def test_dry_run_prints_the_plan_with_exact_bodies_and_sends_nothing(az, emulator, rg, seed_cluster):
     cluster = seed_cluster([pool_spec("system", mode="System"), pool_spec("dry", **RICH)])
-    before = props(emulator, rg, cluster, "dry")
+    before = pool_props(emulator, rg, cluster, "dry")
     plan = az.ok("aks", "azurelinux", "nodepool", "migrate", "-g", rg, "--cluster-name", cluster, "-n", "dry",
                  "--strategy", "new-pool", "--dry-run").json
     assert plan["outcome"] == "planned" and plan["newPool"] == "dryal"
@@ -94,7 +83,7 @@ def test_without_yes_and_without_a_terminal_nothing_is_sent(az, emulator, rg, se
     result = migrate(az, rg, cluster, "ask")
     assert result.code == 1 and "run it again with --yes" in result.err and "Nothing was changed" in result.err
     assert writes(emulator) == []
-    assert props(emulator, rg, cluster, "ask")["osSKU"] == "Ubuntu"
+    assert pool_props(emulator, rg, cluster, "ask")["osSKU"] == "Ubuntu"
 
 
 @pytest.mark.parametrize("pool,message", [
@@ -134,13 +123,13 @@ def test_missing_pool_and_bad_arguments(az, emulator, rg, seed_cluster):
 def test_new_pool_clones_every_setting_and_deletes_the_old_pool_after_success(az, emulator, rg, seed_cluster):
     cluster = seed_cluster([pool_spec("system", mode="System", os_sku="AzureLinux"), pool_spec("data", **RICH)])
     emulator.configure(operationSeconds=1)
-    before = props(emulator, rg, cluster, "data")
+    before = pool_props(emulator, rg, cluster, "data")
     result = migrate(az, rg, cluster, "data", "--strategy", "new-pool", "--new-name", "dataal3", "--os-sku",
                      "AzureLinux3", "--yes")
     assert result.code == 0, result
     assert result.json["outcome"] == "succeeded" and result.json["newPool"] == "dataal3"
-    assert props(emulator, rg, cluster, "data") is None
-    new = props(emulator, rg, cluster, "dataal3")
+    assert pool_props(emulator, rg, cluster, "data") is None
+    new = pool_props(emulator, rg, cluster, "dataal3")
     assert new["osSKU"] == "AzureLinux3" and stable(new) == stable(before)
     assert [(m, p) for m, p, _ in writes(emulator)] == [("PUT", "dataal3"), ("DELETE", "data")]
     # the old pool was deleted only after its replacement's operation had Succeeded
@@ -154,8 +143,8 @@ def test_new_pool_of_the_only_system_pool_is_system_too(az, emulator, rg, seed_c
     cluster = seed_cluster([pool_spec("sys", mode="System")])
     result = migrate(az, rg, cluster, "sys", "--strategy", "new-pool", "--yes")
     assert result.code == 0, result
-    assert props(emulator, rg, cluster, "sysal")["mode"] == "System"
-    assert props(emulator, rg, cluster, "sys") is None
+    assert pool_props(emulator, rg, cluster, "sysal")["mode"] == "System"
+    assert pool_props(emulator, rg, cluster, "sys") is None
 
 
 def test_new_pool_name_is_derived_and_free(az, emulator, rg, seed_cluster):
@@ -170,12 +159,12 @@ def test_new_pool_name_is_derived_and_free(az, emulator, rg, seed_cluster):
 # ---- failures at each step leave the old pool untouched -----------------------------------
 def test_in_place_refused_by_the_service_leaves_the_pool_unchanged(az, emulator, rg, seed_cluster):
     cluster = seed_cluster([pool_spec("system", mode="System"), pool_spec("flaky")])
-    before = props(emulator, rg, cluster, "flaky")
+    before = pool_props(emulator, rg, cluster, "flaky")
     emulator.fault("error", path=r"/agentPools/flaky$", method="PUT", count=4)  # more than the CLI's 3 retries
     result = migrate(az, rg, cluster, "flaky", "--yes")
     assert result.code == 1 and result.json["outcome"] == "failed"
     assert "flaky is unchanged" in result.json["left"] and "InternalServerError" in result.err
-    assert props(emulator, rg, cluster, "flaky") == before
+    assert pool_props(emulator, rg, cluster, "flaky") == before
 
 
 def test_in_place_operation_failure_is_reported_with_the_way_back(az, emulator, rg, seed_cluster):
@@ -188,23 +177,23 @@ def test_in_place_operation_failure_is_reported_with_the_way_back(az, emulator, 
 
 def test_new_pool_create_refused_leaves_the_old_pool_and_no_new_pool(az, emulator, rg, seed_cluster):
     cluster = seed_cluster([pool_spec("system", mode="System"), pool_spec("keep")])
-    before = props(emulator, rg, cluster, "keep")
+    before = pool_props(emulator, rg, cluster, "keep")
     emulator.fault("error", path=r"/agentPools/keepal$", method="PUT", count=4)
     result = migrate(az, rg, cluster, "keep", "--strategy", "new-pool", "--yes")
     assert result.code == 1 and result.json["outcome"] == "failed"
     assert result.json["left"] == "keep is unchanged; no replacement pool was created"
-    assert props(emulator, rg, cluster, "keep") == before and props(emulator, rg, cluster, "keepal") is None
+    assert pool_props(emulator, rg, cluster, "keep") == before and pool_props(emulator, rg, cluster, "keepal") is None
     assert all(method == "PUT" for method, _, _ in writes(emulator))
 
 
 def test_new_pool_whose_creation_fails_is_removed_and_the_old_pool_untouched(az, emulator, rg, seed_cluster):
     cluster = seed_cluster([pool_spec("system", mode="System"), pool_spec("keep")])
-    before = props(emulator, rg, cluster, "keep")
+    before = pool_props(emulator, rg, cluster, "keep")
     emulator.fault("fail_operation", path=r"/agentPools/keepal$", method="PUT")
     result = migrate(az, rg, cluster, "keep", "--strategy", "new-pool", "--yes")
     assert result.code == 1
     assert result.json["left"] == "keep is unchanged; the failed replacement pool keepal was removed"
-    assert props(emulator, rg, cluster, "keep") == before and props(emulator, rg, cluster, "keepal") is None
+    assert pool_props(emulator, rg, cluster, "keep") == before and pool_props(emulator, rg, cluster, "keepal") is None
     assert [(m, p) for m, p, _ in writes(emulator)] == [("PUT", "keepal"), ("DELETE", "keepal")]
 
 
@@ -214,8 +203,8 @@ def test_failed_delete_of_the_old_pool_leaves_both_and_says_so(az, emulator, rg,
     result = migrate(az, rg, cluster, "both", "--strategy", "new-pool", "--yes")
     assert result.code == 1
     assert "both pools remain: bothal on AzureLinux and both on Ubuntu" in result.json["left"]
-    assert props(emulator, rg, cluster, "bothal")["provisioningState"] == "Succeeded"
-    assert props(emulator, rg, cluster, "both") is not None
+    assert pool_props(emulator, rg, cluster, "bothal")["provisioningState"] == "Succeeded"
+    assert pool_props(emulator, rg, cluster, "both") is not None
 
 
 def test_a_409_is_waited_out_and_retried(az, emulator, rg, seed_cluster):
@@ -259,7 +248,7 @@ def test_cluster_migration_runs_the_plan_and_reports_every_pool(az, emulator, rg
                         "gpu": "refused"}
     assert all("seconds" in p for p in result.json["pools"])
     assert sorted(p for _, p, _ in writes(emulator)) == ["api", "web"]
-    assert props(emulator, rg, cluster, "win")["osSKU"] == "Windows2022"
+    assert pool_props(emulator, rg, cluster, "win")["osSKU"] == "Windows2022"
     again = cluster_migrate(az, rg, cluster, "--yes")
     assert again.code == 0 and {p["outcome"] for p in again.json["pools"]} == {"nothing-to-do", "refused"}
 
