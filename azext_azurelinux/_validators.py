@@ -125,8 +125,9 @@ def validate_create(namespace):
                 "--enable-defender needs --defender-workspace, the resource id of a Log Analytics workspace "
                 "(/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.OperationalInsights/workspaces/NAME).")
         if not _WORKSPACE_ID.match(namespace.defender_workspace):
+            from azext_azurelinux.policy import shown
             raise InvalidArgumentValueError(
-                f"--defender-workspace {namespace.defender_workspace} is not a Log Analytics workspace resource "
+                f"--defender-workspace {shown(namespace.defender_workspace)} is not a Log Analytics workspace resource "
                 "id: use /subscriptions/SUB/resourceGroups/RG/providers/Microsoft.OperationalInsights/"
                 "workspaces/NAME.")
     _ssh_key(namespace)
@@ -152,7 +153,7 @@ def validate_nodepool_add(namespace):
     if namespace.gpu_driver is not None:
         from azext_azurelinux import policy
         if not policy.is_gpu_size(namespace.node_vm_size or ""):
-            size = f"--node-vm-size {namespace.node_vm_size} has no GPU" if namespace.node_vm_size else \
+            size = f"--node-vm-size {policy.shown(namespace.node_vm_size)} has no GPU" if namespace.node_vm_size else \
                 "no --node-vm-size was given"
             raise InvalidArgumentValueError(f"--gpu-driver applies to GPU sizes only, and {size}: drop --gpu-driver, "
                                             "or choose a GPU size such as Standard_NC4as_T4_v3.")

@@ -39,6 +39,14 @@ class Finding:
         return f"Finding({self.rule!r}, {self.severity!r}, {self.message!r})"
 
 
+def shown(value):
+    """A value as a message shows it: as typed when it is one plain word, quoted (repr) when it is empty or holds
+    spaces, line breaks or other unprintable characters, so that every message stays one readable line."""
+    if isinstance(value, str) and value and value.isprintable() and not any(c.isspace() for c in value):
+        return value
+    return repr(value)
+
+
 @lru_cache(maxsize=1)
 def matrix():
     """The support matrix, read once from the package."""
@@ -93,7 +101,7 @@ def check_vm_size(vm_size):
     if entry["supported"]:
         return []
     label = f" ({entry['series']} series)" if "series" in entry else ""
-    message = (f"{vm_size} is not supported on Azure Linux node pools{label}. {entry['reason']} "
+    message = (f"{shown(vm_size)} is not supported on Azure Linux node pools{label}. {entry['reason']} "
                f"Use one of: {', '.join(supported_gpu_sizes())}.")
     return [_finding(entry, ERROR, message, "vm_size", vm_size)]
 
@@ -139,7 +147,7 @@ def check_os_sku(os_sku, kubernetes_version=None):
     name = canonical_os_sku(os_sku)
     if name is None:
         return [Finding("os-sku-azure-linux-only", ERROR,
-                        f"{os_sku} is not an Azure Linux OS SKU. Use one of: {', '.join(os_sku_names())}.",
+                        f"{shown(os_sku)} is not an Azure Linux OS SKU. Use one of: {', '.join(os_sku_names())}.",
                         subject="os_sku", value=os_sku)]
     findings = []
     if kubernetes_version is None or kubernetes_version == "":
@@ -147,20 +155,20 @@ def check_os_sku(os_sku, kubernetes_version=None):
     version = parse_kubernetes_version(kubernetes_version)
     if version is None:
         return [Finding("kubernetes-version-format", ERROR,
-                        f"{kubernetes_version} is not a Kubernetes version. Use MAJOR.MINOR or "
+                        f"{shown(kubernetes_version)} is not a Kubernetes version. Use MAJOR.MINOR or "
                         "MAJOR.MINOR.PATCH, such as 1.33.5.", subject="kubernetes_version",
                         value=kubernetes_version)]
     entry = next(e for e in matrix()["osSkus"] if e["name"] == name)
     low, high = entry["kubernetes"]["min"], entry["kubernetes"]["max"]
     if (low and version < parse_kubernetes_version(low)) or (high and version > parse_kubernetes_version(high)):
         findings.append(_finding(entry, ERROR,
-                                 f"{kubernetes_version} is outside the Kubernetes versions {name} runs on "
+                                 f"{shown(kubernetes_version)} is outside the Kubernetes versions {name} runs on "
                                  f"({low} to {high}). {entry['reason']} Use a version from {low} to {high}.",
                                  "kubernetes_version", kubernetes_version))
     retired = entry.get("retired")
     if retired and version < parse_kubernetes_version(retired["belowKubernetes"]):
         findings.append(_finding(retired, retired["severity"],
-                                 f"{name} on Kubernetes {kubernetes_version} lands on Azure Linux 2.0. "
+                                 f"{name} on Kubernetes {shown(kubernetes_version)} lands on Azure Linux 2.0. "
                                  f"{retired['reason']} {retired['advice']}", "kubernetes_version",
                                  kubernetes_version))
     return findings
@@ -183,7 +191,7 @@ def check_security_module(name):
     entry = security_module(name)
     if entry is None:
         return [Finding("security-module-known", ERROR,
-                        f"{name} is not a security module this extension knows. "
+                        f"{shown(name)} is not a security module this extension knows. "
                         f"Use one of: {', '.join(security_module_names())}.",
                         subject="security_module", value=name)]
     if not entry["supported"]:

@@ -152,3 +152,17 @@ def test_every_rule_in_the_matrix_has_reason_source_and_date():
         [data["gpu"]["otherFamilies"], data["gpu"]["nonGpu"]] + data["securityModules"]
     for rule in rules:
         assert rule["rule"] and rule["reason"] and rule["source"] and rule["date"], rule
+
+
+@pytest.mark.parametrize("check,value", [
+    (policy.check_os_sku, "\n"), (policy.check_os_sku, "Azure Linux"), (policy.check_vm_size, "Standard_NC6\nx"),
+    (policy.check_security_module, "sel inux"), (lambda v: policy.check_os_sku("AzureLinux3", v), "1.40\n"),
+])
+def test_odd_values_are_quoted_so_every_message_stays_one_line(check, value):
+    [finding] = check(value)
+    assert "\n" not in finding.message and repr(value) in finding.message
+
+
+def test_plain_values_are_shown_as_typed():
+    assert policy.shown("Standard_NC24ads_A100_v4") == "Standard_NC24ads_A100_v4"
+    assert policy.shown("") == "''" and policy.shown(None) == "None"
