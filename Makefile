@@ -10,6 +10,9 @@ $(STAMP): setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# Keep the tools, not the package: az appends its extension folder to sys.path, so an importable
+	# azext_azurelinux in .venv would shadow the wheel that the tests and the demo install, as users do.
+	$(BIN)/python -m pip uninstall --quiet --yes azurelinux
 	touch $(STAMP)
 
 venv: $(STAMP)

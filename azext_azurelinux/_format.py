@@ -47,4 +47,4 @@ def migration_table(result):
         ("Pool", p.get("pool")), ("Action", p.get("action")), ("Strategy", p.get("strategy") or ""),
         ("From", p.get("osSkuBefore") or ""), ("To", p.get("osSkuAfter") or ""),
         ("Outcome", p.get("outcome") or ""), ("Seconds", p.get("seconds") if p.get("seconds") is not None else ""),
-        ("Reason", p.get("reason") or "")]) for p in pools]
+        ("Reason", p.get("reason") or p.get("left") or "")]) for p in pools]

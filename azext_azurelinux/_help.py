@@ -78,6 +78,13 @@ long-summary: |
     is given; pools in flight finish. The final report lists every pool with its outcome and timings, and
     the exit code is 1 if any pool did not migrate. With --strategy new-pool an old pool is deleted only
     after its replacement has Succeeded.
+
+    What a migration is doing is written on the pools themselves (agent pool tags named
+    azurelinux-migration-*), so running the same command again, from any machine, resumes what an
+    interrupted run left in flight, and a second run started at the same time joins the first instead of
+    doubling anything. Ctrl-C or SIGTERM stops the waiting: the command says which pools are in flight
+    (Azure carries on with them), prints the report so far and the command that resumes, and exits 130 or
+    143.
 examples:
   - name: See the plan, and send nothing.
     text: az aks azurelinux migrate -g MyResourceGroup -n MyCluster --dry-run -o table
@@ -85,11 +92,13 @@ examples:
     text: az aks azurelinux migrate -g MyResourceGroup -n MyCluster --max-parallel 4 --yes
   - name: Replace each pool with a new Azure Linux pool, going on past failures.
     text: az aks azurelinux migrate -g MyResourceGroup -n MyCluster --strategy new-pool --continue-on-error --yes
+  - name: Move the pools still on Azure Linux 2.0 (Kubernetes 1.31 or older) to Azure Linux 3.0.
+    text: az aks azurelinux migrate -g MyResourceGroup -n MyCluster --os-sku AzureLinux3 --yes
 """
 
 helps["aks azurelinux nodepool"] = """
 type: group
-short-summary: Add, list, show, delete and migrate Azure Linux node pools.
+short-summary: Add, list, show, delete, migrate and roll back Azure Linux node pools.
 """
 
 helps["aks azurelinux nodepool add"] = """
@@ -153,6 +162,11 @@ long-summary: |
     fails before then, the old pool is left as it was and a failed replacement is removed. A pool already on
     the target does nothing and exits 0. Asks for confirmation unless --yes is given; without a terminal and
     without --yes nothing is sent.
+
+    The migration is recorded on the pools (agent pool tags azurelinux-migration-*): run the same command
+    again after an interruption, from any machine, and it resumes (waits for a replacement still being
+    created, then deletes the old pool; waits for a pool still being reimaged) and never creates a second
+    replacement. Ctrl-C or SIGTERM stops the waiting and exits 130 or 143 with the report so far.
 examples:
   - name: Migrate a pool in place.
     text: az aks azurelinux nodepool migrate -g MyResourceGroup --cluster-name MyCluster -n nodepool2 --yes
@@ -160,6 +174,27 @@ examples:
     text: az aks azurelinux nodepool migrate -g MyResourceGroup --cluster-name MyCluster -n nodepool2 --strategy new-pool --new-name al3pool --os-sku AzureLinux3 --yes
   - name: See the plan and the exact bodies, and send nothing.
     text: az aks azurelinux nodepool migrate -g MyResourceGroup --cluster-name MyCluster -n nodepool2 --strategy new-pool --dry-run
+"""
+
+helps["aks azurelinux nodepool rollback"] = """
+type: command
+short-summary: Put a node pool migrated in place back on the OS SKU it had before the migration.
+long-summary: |
+    Reads the OS SKU that the in-place migration recorded on the pool (the tag
+    azurelinux-migration-from-os-sku) and changes the pool back to it in one PUT, with If-Match on the pool's
+    ETag; AKS reimages the nodes. The record is removed in the same PUT. Refused, with nothing sent, when no
+    migration is on record, when the recorded OS SKU is one AKS no longer accepts (Azure Linux 2.0, that is
+    AzureLinux on Kubernetes 1.31 or older, and CBLMariner), or while an operation runs on the pool. A pool
+    migrated through a new pool cannot be rolled back: the old pool is gone.
+examples:
+  - name: Roll a pool back after an in-place migration.
+    text: az aks azurelinux nodepool rollback -g MyResourceGroup --cluster-name MyCluster -n nodepool2 --yes
+  - name: See the exact request, and send nothing.
+    text: az aks azurelinux nodepool rollback -g MyResourceGroup --cluster-name MyCluster -n nodepool2 --dry-run
+  - name: Start the rollback and wait for it later.
+    text: |
+        az aks azurelinux nodepool rollback -g MyResourceGroup --cluster-name MyCluster -n nodepool2 --yes --no-wait
+        az aks azurelinux nodepool wait -g MyResourceGroup --cluster-name MyCluster -n nodepool2 --updated
 """
 
 helps["aks azurelinux nodepool wait"] = """

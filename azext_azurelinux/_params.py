@@ -87,11 +87,19 @@ def load_arguments(self, _):
 
     for scope in ("aks azurelinux nodepool migrate", "aks azurelinux migrate"):
         with self.argument_context(scope) as c:
+            c.argument("os_sku", options_list=["--os-sku"], default=None,
+                       help=f"Target OS SKU: {' or '.join(OS_SKUS)}. Default: AzureLinux for pools not on Azure Linux "
+                            "yet. Pools on Azure Linux move only when this is given and the move changes the Azure "
+                            "Linux version (2.0 to 3.0), such as --os-sku AzureLinux3 for a pool on Kubernetes 1.31 "
+                            "or older.")
             c.argument("strategy", arg_type=get_enum_type(["in-place", "new-pool"]), default="in-place",
                        help="in-place: change the OS SKU of the pool (AKS reimages its nodes with surge). "
                             "new-pool: add an Azure Linux pool with the same settings, wait until it has "
                             "Succeeded, then delete the old pool.")
             c.argument("yes", yes)
+
+    with self.argument_context("aks azurelinux nodepool rollback") as c:
+        c.argument("yes", yes)
 
     with self.argument_context("aks azurelinux nodepool migrate") as c:
         c.argument("new_name", options_list=["--new-name"],

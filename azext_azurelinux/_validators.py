@@ -181,7 +181,10 @@ def validate_check(namespace):
 
 
 def _target_sku(namespace):
+    """A migration's --os-sku; None (not given) means AzureLinux, for pools not on Azure Linux yet."""
     from azext_azurelinux import policy
+    if namespace.os_sku is None:
+        return
     findings = policy.check_os_sku(namespace.os_sku)
     _apply_findings(findings, {"os_sku": "--os-sku"})
     namespace.os_sku = policy.canonical_os_sku(namespace.os_sku)
@@ -199,6 +202,10 @@ def validate_nodepool_migrate(namespace):
         if namespace.new_name == namespace.nodepool_name:
             raise InvalidArgumentValueError(f"--new-name {namespace.new_name} is the name of the pool being "
                                             "replaced: choose another name.")
+
+
+def validate_nodepool_rollback(namespace):
+    validate_nodepool_ref(namespace)
 
 
 def validate_migrate(namespace):

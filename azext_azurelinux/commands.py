@@ -50,4 +50,6 @@ def load_command_table(self, _):
                          validator=_validator("validate_nodepool_ref"))
         g.custom_command("migrate", "migrate_nodepool", validator=_validator("validate_nodepool_migrate"),
                          table_transformer=_table("migration_table"))
+        g.custom_command("rollback", "rollback_nodepool", supports_no_wait=True,
+                         validator=_validator("validate_nodepool_rollback"), table_transformer=_table("migration_table"))
         g.custom_wait_command("wait", "get_nodepool", validator=_validator("validate_nodepool_ref"))

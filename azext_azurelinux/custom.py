@@ -8,6 +8,7 @@ from azure.cli.core.util import sdk_no_wait
 from knack.log import get_logger
 
 from azext_azurelinux import builders, migration, policy
+from azext_azurelinux.migration import records
 
 logger = get_logger(__name__)
 API_PROVIDER = "Microsoft.ContainerService"
@@ -218,30 +219,65 @@ def list_vm_sizes(cmd):  # pylint: disable=unused-argument
 
 # ---- migration --------------------------------------------------------------------------
 class _SdkPoolOps:
-    """The executor's requests, through the SDK: each call returns once its operation has Succeeded."""
+    """The executor's requests, through the SDK: each call returns once its operation has Succeeded.
 
-    def __init__(self, cmd, client, resource_group_name, cluster_name):
+    Waits end early when `stop` is set (Ctrl-C, SIGTERM): `Interrupted` says what the pool was doing.
+    A poll that fails after the service accepted the request is not a failure of the pool: the pool
+    is read again and followed until it says where it stands."""
+
+    def __init__(self, cmd, client, resource_group_name, cluster_name, stop, progress):
         self.client, self.rg, self.cluster = client, resource_group_name, cluster_name
         self.get_model = _model_getter(cmd)
+        self.stop, self.progress = stop, progress
 
-    def _run(self, start, label):
+    def _state(self, name):
+        from azure.core.exceptions import AzureError, ResourceNotFoundError as NotFound
+        try:
+            return self.client.get(self.rg, self.cluster, name).provisioning_state
+        except NotFound:
+            return "gone"
+        except AzureError:
+            return "in an unknown state (it could not be read)"
+
+    def _sleep_or_stop(self, name, seconds, state):
+        if self.stop.wait(seconds):
+            raise migration.Interrupted(name, state)
+
+    def _run(self, start, name, deleting=False):
         from azure.core.exceptions import AzureError, HttpResponseError
 
         def is_conflict(error):
             return isinstance(error, HttpResponseError) and error.status_code == 409
+        if self.stop.is_set():
+            raise migration.Interrupted(name, "not started")
         try:
-            poller = migration.retry_on_conflict(start, is_conflict, lambda m: _progress(f"{label}: {m}"))
+            poller = migration.retry_on_conflict(
+                start, is_conflict, lambda m: self.progress(f"{name}: {m}"),
+                sleep=lambda seconds: self._sleep_or_stop(name, seconds, "not started (it was waiting for a 409 "
+                                                                        "to clear)"))
         except AzureError as error:
-            raise migration.StepError(_one_line(error), accepted=False) from error
+            raise migration.StepError(_one_line(error), accepted=False,
+                                      status=getattr(error, "status_code", None)) from error
         try:
-            started = time.monotonic()
+            started = noted = time.monotonic()
             while not poller.done():
-                poller.wait(PROGRESS_SECONDS)
-                if not poller.done():
-                    _progress(f"{label}: still running ({time.monotonic() - started:.0f}s)")
-            return poller.result()
+                if self.stop.is_set():
+                    raise migration.Interrupted(name, self._state(name))
+                poller.wait(1.0)
+                if time.monotonic() - noted >= PROGRESS_SECONDS and not poller.done():
+                    noted = time.monotonic()
+                    self.progress(f"{name}: still running ({noted - started:.0f}s)")
+            poller.result()
+            return
         except AzureError as error:
-            raise migration.StepError(_one_line(error), accepted=True) from error
+            message = _one_line(error)
+        # The service accepted the request: the pool itself says whether the operation went through.
+        self.progress(f"{name}: {message}; reading the pool to see where it stands")
+        state = self.wait(name, gone=deleting)
+        if state == ("gone" if deleting else "Succeeded"):
+            self.progress(f"{name}: the pool says {state}")
+            return
+        raise migration.StepError(f"{message} (the pool is {state})", accepted=True)
 
     @staticmethod
     def _conditions(headers):
@@ -259,18 +295,82 @@ class _SdkPoolOps:
 
     def delete(self, name, headers):
         return self._run(lambda: self.client.begin_delete(self.rg, self.cluster, name, **self._conditions(headers)),
-                         name)
+                         name, deleting=True)
 
-    def delete_quietly(self, name):
+    def get(self, name):
         from azure.core.exceptions import AzureError, ResourceNotFoundError as NotFound
         try:
-            self.client.get(self.rg, self.cluster, name)
+            return _pool_views([self.client.get(self.rg, self.cluster, name)])[0]
         except NotFound:
-            return False
+            return None
         except AzureError as error:
             raise migration.StepError(_one_line(error), accepted=False) from error
+
+    def wait(self, name, gone=False):
+        """Read the pool until it is no longer busy (or, with `gone`, until it no longer exists)."""
+        from azure.core.exceptions import AzureError, ResourceNotFoundError as NotFound
+        started = noted = time.monotonic()
+        errors = 0
+        for interval in migration.wait_intervals():
+            try:
+                state = self.client.get(self.rg, self.cluster, name).provisioning_state
+                errors = 0
+            except NotFound:
+                return "gone"
+            except AzureError as error:
+                errors += 1
+                if errors >= 5:
+                    raise migration.StepError(f"{name} could not be read: {_one_line(error)}", accepted=True) \
+                        from error
+                state = "unknown"
+            if state in migration.TERMINAL_STATES:
+                return state
+            if time.monotonic() - noted >= PROGRESS_SECONDS:
+                noted = time.monotonic()
+                self.progress(f"{name}: {state} ({noted - started:.0f}s)")
+            self._sleep_or_stop(name, interval, state)
+        return None  # the intervals never end
+
+    def delete_quietly(self, name):
+        if self.get(name) is None:
+            return False
         self.delete(name, {})
         return True
+
+
+class _StopSignals:
+    """While a migration runs, Ctrl-C (SIGINT) and SIGTERM stop the waiting instead of killing the process, so
+    the run can say what is in flight and how to resume. `code` is the exit code the signal asks for."""
+
+    CODES = {"SIGINT": 130, "SIGTERM": 143}
+
+    def __init__(self):
+        import threading
+        self.event = threading.Event()
+        self.code = None
+        self._previous = {}
+
+    def __enter__(self):
+        import signal
+        for name, code in self.CODES.items():
+            try:
+                self._previous[name] = signal.signal(getattr(signal, name), self._handler(code))
+            except ValueError:  # not the main thread (the CLI invoked from a script's thread): signals stay as they are
+                pass
+        return self
+
+    def _handler(self, code):
+        def handle(*_):
+            if self.code is None:
+                self.code = code
+                _progress("Stopping: no new pool starts, and waiting ends; operations already sent go on in Azure.")
+            self.event.set()
+        return handle
+
+    def __exit__(self, *_):
+        import signal
+        for name, handler in self._previous.items():
+            signal.signal(getattr(signal, name), handler)
 
 
 def _one_line(error):
@@ -299,7 +399,7 @@ def _confirm(question, yes):
 def _show_plan(plans):
     for plan in plans:
         target = ""
-        if plan["action"] == migration.MIGRATE:
+        if plan["action"] in (migration.MIGRATE, migration.RESUME):
             replacement = f", replacement {plan['newPool']}" if plan.get("newPool") else ""
             target = f" -> {plan['osSkuAfter']} ({plan['strategy']}{replacement})"
         reason = f": {plan['reason']}" if plan.get("reason") else ""
@@ -310,75 +410,147 @@ def _show_plan(plans):
                 logger.warning("%s: %s", plan["pool"], finding["message"])
 
 
-def _finish(report):
+def _resume_command():
+    import shlex
+    args = [a for a in sys.argv[1:] if a != "--dry-run"]
+    return "az " + " ".join(shlex.quote(a) for a in args)
+
+
+def _finish(cmd, report, signals):
+    """Say what did not migrate (and, after a stop, what is in flight and how to resume); set the exit code."""
+    stopped = [r for r in report["pools"] if r["outcome"] == "interrupted"]
     failed = [r for r in report["pools"] if r["outcome"] in ("failed", "not-started")]
-    if failed:
+    for result in stopped:
+        _progress(f"{result['pool']}: interrupted at step {result['step']}: {result['stepPool']} is "
+                  f"{result['state']}; Azure carries on with it.")
+    if failed and not signals.code:
         _progress(f"{len(failed)} pool(s) did not migrate: " + "; ".join(
             f"{r['pool']}: {r.get('error') or r.get('reason')}. {r.get('left') or ''}".strip() for r in failed))
+    if signals.code:
+        _progress(f"To resume, run the same command again (from any machine): {_resume_command()}")
+        _exit_after_output(cmd.cli_ctx, signals.code)
+    elif failed:
+        _exit_after_output(cmd.cli_ctx, 1)
     return report
 
 
-def migrate_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_name, os_sku="AzureLinux",
-                     strategy=migration.IN_PLACE, new_name=None, yes=False, dry_run=False):
+def _list_pools(client, resource_group_name, cluster_name, cluster_option="--cluster-name"):
     from azure.core.exceptions import ResourceNotFoundError as NotFound
     try:
-        if strategy == migration.NEW_POOL:  # one listing gives the pool and the names a replacement must avoid
-            pools = list(client.list(resource_group_name, cluster_name))
-            pool = next((p for p in pools if p.name == nodepool_name), None)
-            if pool is None:
-                raise NotFound("no such pool")
-        else:
-            pools, pool = [], client.get(resource_group_name, cluster_name, nodepool_name)
+        return _pool_views(client.list(resource_group_name, cluster_name))
     except NotFound as error:
-        raise ResourceNotFoundError(_not_found(error, resource_group_name, cluster_name, nodepool_name)) from None
-    taken = [p.name for p in pools]
-    if new_name in taken:
+        raise ResourceNotFoundError(_not_found(error, resource_group_name, cluster_name, None, cluster_option)) \
+            from None
+
+
+def _replaced_by(views, name):
+    return [v["name"] for v in views if (records.read(v) or {}).get("replaces") == name]
+
+
+def _where(resource_group_name, cluster_name):
+    return f"-g {resource_group_name} --cluster-name {cluster_name}"
+
+
+def migrate_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_name, os_sku=None,
+                     strategy=migration.IN_PLACE, new_name=None, yes=False, dry_run=False):
+    # One listing gives the pool, the names a replacement must avoid, and the records earlier runs left.
+    views = _list_pools(client, resource_group_name, cluster_name)
+    view = next((v for v in views if v["name"] == nodepool_name), None)
+    if view is None:
+        replaced = _replaced_by(views, nodepool_name)
+        if replaced:
+            _progress(f"{nodepool_name} was replaced by {replaced[0]} (a new-pool migration) and no longer exists: "
+                      "nothing to do.")
+            return {"pool": nodepool_name, "action": migration.NOTHING, "newPool": replaced[0],
+                    "outcome": migration.NOTHING, "reason": f"replaced by {replaced[0]}"}
+        raise ResourceNotFoundError(_not_found(None, resource_group_name, cluster_name, nodepool_name))
+    replacing = migration.replacements_by_old_pool(views).get(nodepool_name, ())
+    taken = [v["name"] for v in views]
+    if new_name in taken and not replacing:
         raise InvalidArgumentValueError(f"--new-name {new_name}: cluster {cluster_name} already has a pool of that "
                                         "name; choose another.")
-    plan = migration.plan_pool(_pool_views([pool])[0], os_sku, strategy, taken_names=taken, new_name=new_name)
+    plan = migration.plan_pool(view, os_sku, strategy, taken_names=taken, new_name=new_name, replacements=replacing)
+    target = os_sku or migration.DEFAULT_TARGET
     if plan["action"] == migration.REFUSED:
-        raise ValidationError(f"--name {nodepool_name} cannot move to {os_sku}: {plan['reason']}")
+        raise ValidationError(f"--name {nodepool_name} cannot move to {target}: {plan['reason']}")
     if dry_run or plan["action"] == migration.NOTHING:
         if plan["action"] == migration.NOTHING:
-            _progress(f"{nodepool_name} is already on {os_sku}: nothing to do.")
-        return dict(plan, outcome="planned" if dry_run and plan["action"] == migration.MIGRATE else plan["action"])
+            _progress(f"{nodepool_name}: nothing to do: {plan['reason']}.")
+            for finding in plan["findings"]:
+                if finding["severity"] == policy.WARNING:
+                    logger.warning("%s: %s", nodepool_name, finding["message"])
+        planned = plan["action"] in (migration.MIGRATE, migration.RESUME)
+        return dict(plan, outcome="planned" if dry_run and planned else plan["action"])
     _show_plan([plan])
-    _confirm(f"Migrate node pool {nodepool_name} of {cluster_name} to {os_sku} ({strategy})?", yes)
-    ops = _SdkPoolOps(cmd, client, resource_group_name, cluster_name)
-    result = migration.execute_pool(plan, ops, _progress)
-    if result["outcome"] != "succeeded":
-        _finish({"pools": [result]})
-        _exit_after_output(cmd.cli_ctx, 1)
+    _confirm(f"Migrate node pool {nodepool_name} of {cluster_name} to {plan['osSkuAfter']} ({plan['strategy']})?", yes)
+    with _StopSignals() as signals:
+        ops = _SdkPoolOps(cmd, client, resource_group_name, cluster_name, signals.event, _progress)
+        result = migration.execute_plans([plan], ops, _progress, stop=signals.event,
+                                         where=_where(resource_group_name, cluster_name))[0]
+    _finish(cmd, {"pools": [result]}, signals)
     return result
 
 
-def migrate_cluster(cmd, client, resource_group_name, name, os_sku="AzureLinux", strategy=migration.IN_PLACE,
+def migrate_cluster(cmd, client, resource_group_name, name, os_sku=None, strategy=migration.IN_PLACE,
                     max_parallel=2, continue_on_error=False, yes=False, dry_run=False):
     from azext_azurelinux._client_factory import cf_agent_pools
-    from azure.core.exceptions import ResourceNotFoundError as NotFound
     pools_client = cf_agent_pools(cmd.cli_ctx)
-    try:
-        pools = list(pools_client.list(resource_group_name, name))
-    except NotFound as error:
-        raise ResourceNotFoundError(_not_found(error, resource_group_name, name, None, "--name")) from None
-    plans = migration.plan_cluster(_pool_views(pools), os_sku, strategy)
-    report = {"cluster": name, "resourceGroup": resource_group_name, "osSku": os_sku, "strategy": strategy,
+    views = _list_pools(pools_client, resource_group_name, name, "--name")
+    plans = migration.plan_cluster(views, os_sku, strategy)
+    target = os_sku or migration.DEFAULT_TARGET
+    report = {"cluster": name, "resourceGroup": resource_group_name, "osSku": target, "strategy": strategy,
               "maxParallel": max_parallel, "dryRun": dry_run}
-    to_move = [p for p in plans if p["action"] == migration.MIGRATE]
+    to_move = [p for p in plans if p["action"] in (migration.MIGRATE, migration.RESUME)]
+    resumed = sum(1 for p in to_move if p["action"] == migration.RESUME)
+    summary = f"Plan for {name}: {len(to_move)} of {len(plans)} pool(s) to migrate to {target}" + \
+        (f" ({resumed} resumed from an earlier run)" if resumed else "")
     if dry_run or not to_move:
-        _progress(f"Plan for {name}: {len(to_move)} of {len(plans)} pool(s) to migrate to {os_sku}.")
+        _progress(summary + ".")
         _show_plan(plans)
-        return dict(report, pools=[dict(p, outcome="planned" if p["action"] == migration.MIGRATE else p["action"])
-                                   for p in plans])
-    _progress(f"Plan for {name}: {len(to_move)} of {len(plans)} pool(s) to migrate to {os_sku}, at most "
-              f"{max_parallel} at a time.")
+        return dict(report, pools=[dict(p, outcome="planned" if p in to_move else p["action"]) for p in plans])
+    _progress(f"{summary}, at most {max_parallel} at a time.")
     _show_plan(plans)
-    _confirm(f"Migrate {len(to_move)} node pool(s) of {name} to {os_sku} ({strategy})?", yes)
+    _confirm(f"Migrate {len(to_move)} node pool(s) of {name} to {target} ({strategy})?", yes)
     started = time.monotonic()
-    ops = _SdkPoolOps(cmd, pools_client, resource_group_name, name)
-    results = migration.execute_plans(plans, ops, _progress, max_parallel=max_parallel,
-                                      continue_on_error=continue_on_error)
-    report = _finish(dict(report, pools=results, seconds=round(time.monotonic() - started, 1)))
-    if any(r["outcome"] in ("failed", "not-started") for r in results):
-        _exit_after_output(cmd.cli_ctx, 1)
-    return report
+    with _StopSignals() as signals:
+        ops = _SdkPoolOps(cmd, pools_client, resource_group_name, name, signals.event, _progress)
+        results = migration.execute_plans(plans, ops, _progress, max_parallel=max_parallel,
+                                          continue_on_error=continue_on_error, stop=signals.event,
+                                          where=_where(resource_group_name, name))
+    return _finish(cmd, dict(report, pools=results, seconds=round(time.monotonic() - started, 1)), signals)
+
+
+def rollback_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_name, yes=False, dry_run=False,
+                      no_wait=False):
+    """Put a pool migrated in place back on the OS SKU recorded before the migration."""
+    views = _list_pools(client, resource_group_name, cluster_name)
+    view = next((v for v in views if v["name"] == nodepool_name), None)
+    if view is None:
+        replaced = _replaced_by(views, nodepool_name)
+        if replaced:
+            raise ValidationError(
+                f"--name {nodepool_name} was migrated through a new pool: {replaced[0]} replaced it and "
+                f"{nodepool_name} was deleted, so there is nothing to roll back to. To go back, add a pool with the "
+                f"old OS SKU (az aks nodepool add {_where(resource_group_name, cluster_name)} --os-sku ...) and "
+                f"then delete {replaced[0]}.")
+        raise ResourceNotFoundError(_not_found(None, resource_group_name, cluster_name, nodepool_name))
+    plan = migration.plan_rollback(view)
+    if plan["action"] == migration.REFUSED:
+        raise ValidationError(f"--name {nodepool_name} cannot be rolled back: {plan['reason']}")
+    if dry_run:
+        return dict(plan, outcome="planned")
+    _show_plan([plan])
+    _confirm(f"Roll node pool {nodepool_name} of {cluster_name} back to {plan['osSkuAfter']} (AKS reimages its "
+             "nodes)?", yes)
+    if no_wait:
+        step = plan["requests"][0]
+        ops = _SdkPoolOps(cmd, client, resource_group_name, cluster_name, None, _progress)
+        sdk_no_wait(True, client.begin_create_or_update, resource_group_name, cluster_name, nodepool_name,
+                    ops.get_model("AgentPool")(step["body"]), **ops._conditions(step["headers"]))  # pylint: disable=protected-access
+        return None
+    with _StopSignals() as signals:
+        ops = _SdkPoolOps(cmd, client, resource_group_name, cluster_name, signals.event, _progress)
+        result = migration.execute_plans([plan], ops, _progress, stop=signals.event,
+                                         where=_where(resource_group_name, cluster_name))[0]
+    _finish(cmd, {"pools": [result]}, signals)
+    return result

@@ -235,10 +235,60 @@ def refusals(findings):
     return [f for f in findings if f.refused]
 
 
+# ---- Azure Linux versions ---------------------------------------------------------------
+def _legacy_os_sku(os_sku):
+    for entry in matrix().get("legacyOsSkus", []):
+        if entry["name"].lower() == str(os_sku).lower():
+            return entry
+    return None
+
+
+def azure_linux_version(os_sku, kubernetes_version):
+    """The Azure Linux version ('2.0', '3.0') an OS SKU runs at a Kubernetes version; None when the SKU is not
+    Azure Linux or the version is needed and unknown."""
+    legacy = _legacy_os_sku(os_sku)
+    name = canonical_os_sku(legacy["sameAs"] if legacy else os_sku)
+    if name is None:
+        return None
+    entry = next(e for e in matrix()["osSkus"] if e["name"] == name)
+    version = parse_kubernetes_version(kubernetes_version) if kubernetes_version else None
+    for candidate in entry.get("azureLinuxVersions", []):
+        below = candidate.get("belowKubernetes")
+        if below is None:
+            return candidate["version"]
+        if version is None:
+            return None
+        if version < parse_kubernetes_version(below):
+            return candidate["version"]
+    return None
+
+
+def is_azure_linux(os_sku):
+    return canonical_os_sku(os_sku) is not None or _legacy_os_sku(os_sku) is not None
+
+
+def check_rollback_target(os_sku, kubernetes_version):
+    """Does AKS still accept `os_sku` as the OS SKU a pool goes back to? Refusals say why not."""
+    legacy = _legacy_os_sku(os_sku)
+    if legacy:
+        return [_finding(legacy, ERROR, f"{shown(os_sku)} is no longer accepted by AKS. {legacy['reason']}",
+                         "os_sku", os_sku)]
+    if azure_linux_version(os_sku, kubernetes_version) == "2.0":
+        retired = next(e for e in matrix()["osSkus"] if e["name"] == canonical_os_sku(os_sku))["retired"]
+        return [_finding(retired, ERROR, f"{canonical_os_sku(os_sku)} on Kubernetes {shown(kubernetes_version)} is "
+                                         f"Azure Linux 2.0, which AKS no longer accepts. {retired['reason']}",
+                         "os_sku", os_sku)]
+    return []
+
+
 # ---- migration sources ------------------------------------------------------------------
-def check_migration_source(os_type, os_sku, vm_size, target_sku, kubernetes_version=None):
+def check_migration_source(os_type, os_sku, vm_size, target_sku, kubernetes_version=None, named_target=True):
     """Can a pool with these settings move to `target_sku`? Findings say why not.
 
+    `vm_size` is one size or a list of them (a VirtualMachines pool holds several); each is checked.
+    Azure Linux SKUs are one family: a pool on one of them moves only when the user named the target
+    (`named_target`) and the move changes the Azure Linux version (2.0 to 3.0); otherwise there is
+    nothing to do, with the retirement warning where it applies.
     Returns (action, findings): action is 'migrate', 'nothing-to-do' or 'refused'.
     """
     if str(os_type or "Linux").lower() != "linux":
@@ -246,10 +296,17 @@ def check_migration_source(os_type, os_sku, vm_size, target_sku, kubernetes_vers
                                    f"{os_sku or os_type} is a Windows pool; only Linux pools can move to Azure "
                                    "Linux. Keep it, or replace it with a new Linux pool.",
                                    subject="os_type", value=os_type)]
+    if is_azure_linux(os_sku):
+        current = azure_linux_version(os_sku, kubernetes_version)
+        wanted = azure_linux_version(target_sku, kubernetes_version) if named_target else None
+        if not (current == "2.0" and wanted == "3.0"):
+            legacy = _legacy_os_sku(os_sku)
+            return "nothing-to-do", [f for f in check_os_sku(legacy["sameAs"] if legacy else os_sku,
+                                                             kubernetes_version) if f.severity == WARNING]
     findings = check_os_sku(target_sku, kubernetes_version)
     if refusals(findings):
         return "refused", findings
-    if canonical_os_sku(os_sku) == canonical_os_sku(target_sku):
-        return "nothing-to-do", findings
-    findings = check_vm_size(vm_size) + findings
+    sizes = vm_size if isinstance(vm_size, (list, tuple)) else [vm_size]
+    for size in reversed([s for s in sizes if s is not None]):  # a size nobody named is not a refusal
+        findings = check_vm_size(size) + findings
     return ("refused" if refusals(findings) else "migrate"), findings

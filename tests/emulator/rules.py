@@ -100,7 +100,8 @@ def validate_pool(name, props, kubernetes_version, existing=None, prefix="agentP
             f"The value of parameter {prefix}.name is invalid. Error details: {os_type} agent pool name "
             f"must start with a lowercase letter, have max length of {limit}, and only have characters a-z0-9.",
             "name")
-    if not props.get("vmSize") and existing is None:
+    pool_type = props.get("type") or (existing or {}).get("type") or "VirtualMachineScaleSets"
+    if not props.get("vmSize") and existing is None and pool_type != "VirtualMachines":
         props["vmSize"] = DEFAULT_VM_SIZE  # the service picks a size when none is given
 
     mode = props.get("mode") or "User"
@@ -115,11 +116,11 @@ def validate_pool(name, props, kubernetes_version, existing=None, prefix="agentP
     if (os_type == "Linux") != (sku in LINUX_SKUS):
         raise ServiceError(400, "InvalidOSSKU",
                            f"OSSKU '{sku}' is not valid for osType '{os_type}'.", "osSKU")
-    vm_size = props.get("vmSize") or existing["vmSize"]
-    if sku in AZURE_LINUX_SKUS and is_gpu_size(vm_size) and not _AZURE_LINUX_GPU_OK.match(vm_size):
-        raise ServiceError(400, "InvalidOSSKU",
-                           "AzureLinux does not currently support GPU enabled VMs other than V100 and T4.",
-                           "osSKU")
+    for vm_size in vm_sizes(props, existing):
+        if sku in AZURE_LINUX_SKUS and is_gpu_size(vm_size) and not _AZURE_LINUX_GPU_OK.match(vm_size):
+            raise ServiceError(400, "InvalidOSSKU",
+                               "AzureLinux does not currently support GPU enabled VMs other than V100 and T4.",
+                               "osSKU")
     if sku == "AzureLinux3" and kubernetes_version:
         major_minor = parse_version(kubernetes_version)
         if not (1, 28) <= major_minor <= (1, 36):
@@ -130,12 +131,13 @@ def validate_pool(name, props, kubernetes_version, existing=None, prefix="agentP
 
     count = _int(props, "count", prefix)
     if count is None:
-        count = (existing or {}).get("count", 1)
+        count = (existing or {}).get("count", None if pool_type == "VirtualMachines" else 1)
     low = 1 if mode == "System" else 0
-    if not low <= count <= 1000:
+    if count is not None and not low <= count <= 1000:
         raise invalid(f"The value of parameter {prefix}.count is invalid. The count must be in the range of "
                       f"{low} to 1000 for a {mode} agent pool.", "count")
-    props["count"] = count
+    if count is not None:  # a VirtualMachines pool counts its nodes in virtualMachinesProfile instead
+        props["count"] = count
     if props.get("enableAutoScaling"):
         min_count, max_count = _int(props, "minCount", prefix), _int(props, "maxCount", prefix)
         if min_count is None or max_count is None:
@@ -179,6 +181,16 @@ def validate_pool(name, props, kubernetes_version, existing=None, prefix="agentP
     props["nodeImageVersion"] = node_image_version(props["osSKU"], props["currentOrchestratorVersion"])
     props["powerState"] = {"code": "Running"}
     return props
+
+
+def vm_sizes(props, existing=None):
+    """Every VM size of a pool: vmSize, or the sizes of a VirtualMachines pool's scale profile."""
+    merged = dict(existing or {}, **{k: v for k, v in props.items() if v is not None})
+    if merged.get("vmSize"):
+        return [merged["vmSize"]]
+    scale = (merged.get("virtualMachinesProfile") or {}).get("scale") or {}
+    return [entry.get("size") for kind in ("manual", "autoscale") for entry in (scale.get(kind) or [])
+            if isinstance(entry, dict) and entry.get("size")]
 
 
 def node_image_version(sku, kubernetes_version):

@@ -279,7 +279,7 @@ class Store:
             raise ServiceError(400, "OperationNotAllowed", "There has to be at least one system agent pool.")
         if existing is None:
             kind, state = "create", "Creating"
-        elif validated["osSKU"] != existing["osSKU"]:
+        elif validated["osSKU"] != existing.get("osSKU"):
             kind, state = "upgrade", "Upgrading"
         else:
             kind, state = "update", "Updating"
@@ -345,16 +345,45 @@ class Store:
 
     # ---- seeding ---------------------------------------------------------------------
     def seed(self, spec):
-        """Create resource groups and clusters at once, already Succeeded (admin API)."""
+        """Create resource groups and clusters at once, already Succeeded (admin API).
+
+        A cluster is built from `agentPools` (validated, with the service's defaults, as a create would), or
+        from `body`, a cluster body as the real service returned it, kept verbatim. `agentPoolBodies` are agent
+        pool bodies as the real service returned them (GET of an agent pool), kept verbatim, unknown fields
+        and all: only `id` and `name` are rewritten to place them in this cluster (and an `eTag` is added
+        where the recorded api-version had none, as api 2026-06-01 always has one)."""
         for group in spec.get("resourceGroups", []):
             self.put_group(group["name"], {"location": group.get("location", "eastus"), "tags": group.get("tags")})
         for item in spec.get("clusters", []):
             rg = item["resourceGroup"]
             if rg.lower() not in self.groups:
                 self.put_group(rg, {"location": item.get("location", "eastus")})
-            body = {"location": item.get("location"), "identity": {"type": "SystemAssigned"},
-                    "tags": item.get("tags"),
-                    "properties": {"kubernetesVersion": item.get("kubernetesVersion", DEFAULT_KUBERNETES_VERSION),
-                                   "agentPoolProfiles": item["agentPools"]}}
-            _, _, operation = self.put_cluster(rg, item["name"], body)
-            self.finish(operation.id)
+            if "body" in item:
+                cluster = self._seed_verbatim_cluster(rg, item["name"], item["body"])
+            else:
+                body = {"location": item.get("location"), "identity": {"type": "SystemAssigned"},
+                        "tags": item.get("tags"),
+                        "properties": {"kubernetesVersion": item.get("kubernetesVersion",
+                                                                     DEFAULT_KUBERNETES_VERSION),
+                                       "agentPoolProfiles": item["agentPools"]}}
+                _, _, operation = self.put_cluster(rg, item["name"], body)
+                self.finish(operation.id)
+                cluster = self.cluster(rg, item["name"])
+            for pool in item.get("agentPoolBodies", []):
+                props = copy.deepcopy(pool.get("properties") or {})
+                props.setdefault("eTag", new_etag())
+                cluster.pools[pool["name"]] = props
+
+    def _seed_verbatim_cluster(self, rg, name, body):
+        doc = copy.deepcopy(body)
+        props = doc.setdefault("properties", {})
+        profiles = props.pop("agentPoolProfiles", None) or []
+        doc["id"] = f"/subscriptions/{SUBSCRIPTION_ID}/resourcegroups/{rg}/providers/{CS}/managedClusters/{name}"
+        doc["name"] = name
+        doc.setdefault("eTag", new_etag())
+        cluster = Cluster(rg, name, doc)
+        for profile in profiles:
+            profile = copy.deepcopy(profile)
+            cluster.pools[profile.pop("name")] = dict(profile, eTag=profile.get("eTag") or new_etag())
+        self.clusters[(rg.lower(), name.lower())] = cluster
+        return cluster

@@ -166,3 +166,32 @@ def test_odd_values_are_quoted_so_every_message_stays_one_line(check, value):
 def test_plain_values_are_shown_as_typed():
     assert policy.shown("Standard_NC24ads_A100_v4") == "Standard_NC24ads_A100_v4"
     assert policy.shown("") == "''" and policy.shown(None) == "None"
+
+
+@pytest.mark.parametrize("sku,version,target,action", [
+    ("AzureLinux", "1.29.7", "AzureLinux3", "migrate"),
+    ("AzureLinux", "1.33.5", "AzureLinux3", "nothing-to-do"),
+    ("AzureLinux3", "1.32.7", "AzureLinux", "nothing-to-do"),
+    ("CBLMariner", "1.30.1", "AzureLinux3", "migrate"),
+])
+def test_moves_inside_the_azure_linux_family_only_from_2_to_3(sku, version, target, action):
+    assert policy.check_migration_source("Linux", sku, "Standard_D4s_v5", target, version)[0] == action
+    assert policy.check_migration_source("Linux", sku, "Standard_D4s_v5", target, version,
+                                         named_target=False)[0] == "nothing-to-do"
+
+
+@pytest.mark.parametrize("sku,version,refused", [
+    ("Ubuntu", "1.29.7", False), ("AzureLinux", "1.33.5", False), ("AzureLinux", "1.31.2", True),
+    ("CBLMariner", "1.33.5", True), ("AzureLinux3", "1.30.0", False),
+])
+def test_rollback_targets_aks_no_longer_accepts(sku, version, refused):
+    assert bool(policy.refusals(policy.check_rollback_target(sku, version))) == refused
+
+
+def test_azure_linux_versions():
+    assert policy.azure_linux_version("AzureLinux", "1.31.9") == "2.0"
+    assert policy.azure_linux_version("azurelinux", "1.32") == "3.0"
+    assert policy.azure_linux_version("AzureLinux3", None) == "3.0"
+    assert policy.azure_linux_version("CBLMariner", "1.29") == "2.0"
+    assert policy.azure_linux_version("AzureLinux", None) is None
+    assert policy.azure_linux_version("Ubuntu", "1.33") is None
