@@ -135,7 +135,7 @@ def test_preflight_collects_every_finding():
     ("Linux", "Ubuntu", "Standard_D4s_v5", "AzureLinux", "migrate"),
     ("Linux", "Ubuntu2204", "Standard_NC6s_v3", "AzureLinux3", "migrate"),
     ("Linux", "AzureLinux", "Standard_D4s_v5", "AzureLinux", "nothing-to-do"),
-    ("Linux", "AzureLinux", "Standard_D4s_v5", "AzureLinux3", "migrate"),
+    ("Linux", "AzureLinux", "Standard_D4s_v5", "AzureLinux3", "nothing-to-do"),  # Kubernetes unknown: no move
     ("Windows", "Windows2022", "Standard_D4s_v5", "AzureLinux", "refused"),
     ("Linux", "Ubuntu", "Standard_NC24ads_A100_v4", "AzureLinux", "refused"),
     ("Linux", "Ubuntu", "Standard_D4s_v5", "Ubuntu", "refused"),
