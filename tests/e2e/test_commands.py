@@ -234,7 +234,7 @@ def test_list_shows_readiness_as_json_and_table(az, emulator, rg, seed_cluster):
     cluster = seed_cluster(READINESS_POOLS)
     listed = az.ok("aks", "azurelinux", "nodepool", "list", "-g", rg, "--cluster-name", cluster).json
     readiness = {p["name"]: p["azureLinuxReadiness"] for p in listed}
-    assert readiness["system"] == {"status": "on Azure Linux", "reason": None}
+    assert readiness["system"] == {"status": "on Azure Linux", "reason": None, "azureLinuxVersion": "3.0"}
     assert readiness["ubuntu"] == {"status": "can migrate", "reason": None}
     assert readiness["a100"]["status"] == "blocked" and "NC A100 v4" in readiness["a100"]["reason"]
     assert readiness["win"]["status"] == "blocked" and "Windows pool" in readiness["win"]["reason"]
@@ -248,7 +248,11 @@ def test_list_shows_readiness_as_json_and_table(az, emulator, rg, seed_cluster):
 def test_list_flags_pools_left_on_azure_linux_2(az, emulator, rg, seed_cluster):
     cluster = seed_cluster([pool_spec("system", mode="System", os_sku="AzureLinux")], kubernetes_version="1.30.4")
     [pool] = az.ok("aks", "azurelinux", "nodepool", "list", "-g", rg, "--cluster-name", cluster).json
-    assert pool["azureLinuxReadiness"]["status"] == "on Azure Linux 2.0 (retired)"
+    readiness = pool["azureLinuxReadiness"]
+    assert readiness["status"] == "on Azure Linux" and readiness["azureLinuxVersion"] == "2.0"
+    assert "end of support" in readiness["reason"] and "--os-sku AzureLinux3" in readiness["reason"]
+    table = az.ok("aks", "azurelinux", "nodepool", "list", "-g", rg, "--cluster-name", cluster, "-o", "table").out
+    assert "on Azure Linux: AzureLinux on Kubernetes 1.30.4 lands on Azure Linux 2.0" in table
 
 
 def test_show_as_json_and_table(az, rg, seed_cluster):

@@ -295,3 +295,49 @@ def test_openid_configuration_names_the_token_endpoint(emulator):
 def test_tls_is_verified_against_the_emulators_own_authority(emulator):
     with pytest.raises(requests.exceptions.SSLError):
         requests.get(f"{emulator.url}/_emulator/health", verify=True, timeout=10)
+
+
+# ---- as Azure does: operations run on unpolled, tags, bodies seeded verbatim ---------------
+def test_an_operation_ends_by_time_whether_or_not_anyone_polls(api, emulator):
+    emulator.configure(operationSeconds=0.5)
+    response = api.put_pool("unpolled", osSKU="Ubuntu")
+    assert response.json()["properties"]["provisioningState"] == "Creating"
+    time.sleep(1.0)  # nobody reads the operation status meanwhile
+    assert emulator.arm("GET", api.pool("unpolled")).json()["properties"]["provisioningState"] == "Succeeded"
+    [operation] = [o for o in emulator.operations() if o["resourceGroup"] == api.rg and o["pool"] == "unpolled"]
+    assert operation["status"] == "Succeeded" and operation["endEpoch"] - operation["startEpoch"] < 0.9
+
+
+def test_agent_pool_tags_are_kept_replaced_and_removed(api, emulator):
+    api.wait(api.put_pool("tagged", tags={"team": "a", "azurelinux-migration-from-os-sku": "Ubuntu"}))
+    assert emulator.arm("GET", api.pool("tagged")).json()["properties"]["tags"] == \
+        {"team": "a", "azurelinux-migration-from-os-sku": "Ubuntu"}
+    api.wait(api.put_pool("tagged", tags={"team": "a"}))
+    assert emulator.arm("GET", api.pool("tagged")).json()["properties"]["tags"] == {"team": "a"}
+    api.wait(api.put_pool("tagged", tags={}))
+    assert emulator.arm("GET", api.pool("tagged")).json()["properties"]["tags"] == {}
+
+
+def test_real_bodies_are_seeded_verbatim_unknown_fields_included(emulator):
+    group = f"rg-{uuid.uuid4().hex[:8]}"
+    body = {"id": "/subscriptions/0/resourcegroups/x/providers/Microsoft.ContainerService/managedClusters/y/agentPools/z",
+            "name": "z", "type": "Microsoft.ContainerService/managedClusters/agentPools",
+            "properties": {"type": "VirtualMachines", "osType": "Linux", "osSKU": "Ubuntu", "mode": "System",
+                           "provisioningState": "Succeeded", "enableCustomCATrust": False,
+                           "upgradeStrategy": "Rolling", "orchestratorVersion": "1.31",
+                           "virtualMachinesProfile": {"scale": {"manual": [{"size": "Standard_D2s_v3", "count": 2}]}},
+                           "eTag": "recorded-etag"}}
+    emulator.seed({"clusters": [{"resourceGroup": group, "name": "c1", "kubernetesVersion": "1.31.7",
+                                 "agentPools": [{"name": "system", "mode": "System", "vmSize": "Standard_D4ds_v5",
+                                                 "count": 1}],
+                                 "agentPoolBodies": [dict(body, name="vms")]}]})
+    path = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{group}/{CS}/managedClusters/c1/agentPools/vms"
+    got = emulator.arm("GET", path).json()
+    assert got["properties"] == body["properties"] and got["name"] == "vms" and got["id"].endswith("/agentPools/vms")
+    # a VirtualMachines pool (no vmSize) takes an OS SKU change like any other
+    changed = dict(body["properties"], osSKU="AzureLinux")
+    for key in ("provisioningState", "eTag"):
+        del changed[key]
+    response = emulator.arm("PUT", path, {"properties": changed}, headers={"If-Match": '"recorded-etag"'})
+    assert response.status_code == 200 and response.json()["properties"]["provisioningState"] == "Upgrading"
+    assert "vmSize" not in response.json()["properties"] and "count" not in response.json()["properties"]

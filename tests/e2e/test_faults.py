@@ -30,7 +30,7 @@ COMMANDS = {
                          "--yes"], [("DELETE", pool_re("old")), ("GET", POLL)]),
     "migrate in-place": (["aks", "azurelinux", "nodepool", "migrate", "-g", "{rg}", "--cluster-name", "c1", "-n",
                           "old", "--yes"],
-                         [("GET", pool_re("old")), ("PUT", pool_re("old")), ("GET", POLL), ("GET", pool_re("old"))]),
+                         [("GET", r"/agentPools$"), ("PUT", pool_re("old")), ("GET", POLL), ("GET", pool_re("old"))]),
     "migrate new-pool": (["aks", "azurelinux", "nodepool", "migrate", "-g", "{rg}", "--cluster-name", "c1", "-n",
                           "old", "--strategy", "new-pool", "--yes"],
                          [("GET", r"/agentPools$"), ("PUT", pool_re("oldal")), ("GET", POLL),

@@ -4,7 +4,8 @@ import pytest
 from tests.e2e.conftest import arm_requests, pool_props, pool_spec
 from tests.emulator.store import SUBSCRIPTION_ID
 
-VOLATILE = {"osSKU", "nodeImageVersion", "eTag", "provisioningState"}
+VOLATILE = {"osSKU", "nodeImageVersion", "eTag", "provisioningState", "tags"}
+IN_PLACE_RECORD = {"azurelinux-migration-strategy": "in-place", "azurelinux-migration-from-os-sku": "Ubuntu"}
 
 RICH = dict(
     count=3, enableAutoScaling=True, minCount=2, maxCount=6, availabilityZones=["1", "2"], maxPods=60,
@@ -43,13 +44,15 @@ def test_in_place_changes_the_os_sku_and_nothing_else(az, emulator, rg, seed_clu
         ("data", "in-place", "Ubuntu", "AzureLinux", "succeeded")
     after = pool_props(emulator, rg, cluster, "data")
     assert after["osSKU"] == "AzureLinux" and stable(after) == stable(before)
-    assert [e["method"] for e in log] == ["GET", "PUT", "GET", "GET"]  # read, PUT, poll, final GET
+    assert after["tags"] == dict(before["tags"], **IN_PLACE_RECORD)  # the user's tags, and the record
+    assert [e["method"] for e in log] == ["GET", "PUT", "GET", "GET"]  # list, PUT, poll, final GET
     put = log[1]
     assert put["headers"]["If-Match"] == f'"{before["eTag"]}"'
     sent = put["body"]["properties"]
     assert sent["osSKU"] == "AzureLinux" and "nodeImageVersion" not in sent  # the image follows the OS SKU
-    assert {k: v for k, v in sent.items() if k != "osSKU"} == {k: v for k, v in stable(before).items()
-                                                               if k in sent and k != "osSKU"}
+    assert sent["tags"] == dict(before["tags"], **IN_PLACE_RECORD)  # the record rides in the same PUT
+    assert {k: v for k, v in sent.items() if k not in ("osSKU", "tags")} == \
+        {k: v for k, v in stable(before).items() if k in sent and k != "osSKU"}
     assert "changing the OS SKU from Ubuntu to AzureLinux" in result.err
 
 
@@ -59,7 +62,7 @@ def test_running_twice_is_a_no_op_the_second_time(az, emulator, rg, seed_cluster
     emulator.clear_requests()
     again = migrate(az, rg, cluster, "twice", "--yes")
     assert again.code == 0 and again.json["outcome"] == "nothing-to-do"
-    assert "already on AzureLinux: nothing to do" in again.err
+    assert "twice: nothing to do: already on AzureLinux (Azure Linux 3.0)" in again.err
     assert writes(emulator) == []
 
 
@@ -73,6 +76,9 @@ def test_dry_run_prints_the_plan_with_exact_bodies_and_sends_nothing(az, emulato
     assert (create["method"], create["pool"], create["headers"]) == ("PUT", "dryal", {"If-None-Match": "*"})
     assert stable(create["body"]["properties"]) == {k: v for k, v in stable(before).items()
                                                     if k in create["body"]["properties"]}
+    assert create["body"]["properties"]["tags"] == dict(before["tags"], **{
+        "azurelinux-migration-strategy": "new-pool", "azurelinux-migration-from-os-sku": "Ubuntu",
+        "azurelinux-migration-replaces": "dry", "azurelinux-migration-replaces-etag": before["eTag"]})
     assert create["body"]["properties"]["osSKU"] == "AzureLinux"
     assert (delete["method"], delete["pool"], delete["headers"]) == ("DELETE", "dry", {"If-Match": f'"{before["eTag"]}"'})
     assert writes(emulator) == []
@@ -131,6 +137,7 @@ def test_new_pool_clones_every_setting_and_deletes_the_old_pool_after_success(az
     assert pool_props(emulator, rg, cluster, "data") is None
     new = pool_props(emulator, rg, cluster, "dataal3")
     assert new["osSKU"] == "AzureLinux3" and stable(new) == stable(before)
+    assert new["tags"]["cost"] == "data" and new["tags"]["azurelinux-migration-replaces"] == "data"
     assert [(m, p) for m, p, _ in writes(emulator)] == [("PUT", "dataal3"), ("DELETE", "data")]
     # the old pool was deleted only after its replacement's operation had Succeeded
     operations = {(o["pool"], o["kind"]): o for o in emulator.operations() if o["resourceGroup"] == rg}
@@ -172,7 +179,8 @@ def test_in_place_operation_failure_is_reported_with_the_way_back(az, emulator, 
     emulator.fault("fail_operation", path=r"/agentPools/fails$")
     result = migrate(az, rg, cluster, "fails", "--yes")
     assert result.code == 1 and result.json["outcome"] == "failed"
-    assert "--os-sku Ubuntu" in result.json["left"]
+    assert f"roll back to Ubuntu with `az aks azurelinux nodepool rollback -g {rg} --cluster-name {cluster} -n fails`" \
+        in result.json["left"]
 
 
 def test_new_pool_create_refused_leaves_the_old_pool_and_no_new_pool(az, emulator, rg, seed_cluster):
