@@ -434,13 +434,23 @@ def _finish(cmd, report, signals):
     return report
 
 
-def _list_pools(client, resource_group_name, cluster_name, cluster_option="--cluster-name"):
+def _cluster_pools(cmd, resource_group_name, cluster_name, cluster_option="--cluster-name"):
+    """One GET of the cluster: its location, and every pool (with its ETag and the records earlier runs left)."""
+    from azext_azurelinux._client_factory import cf_managed_clusters
     from azure.core.exceptions import ResourceNotFoundError as NotFound
     try:
-        return _pool_views(client.list(resource_group_name, cluster_name))
+        cluster = cf_managed_clusters(cmd.cli_ctx).get(resource_group_name, cluster_name)
     except NotFound as error:
         raise ResourceNotFoundError(_not_found(error, resource_group_name, cluster_name, None, cluster_option)) \
             from None
+    views = []
+    for profile in cluster.agent_pool_profiles or []:
+        properties = builders.request_body(profile)
+        properties.pop("name", None)
+        views.append({"name": profile.name, "etag": profile.e_tag, "provisioningState": profile.provisioning_state,
+                      "kubernetesVersion": profile.current_orchestrator_version or profile.orchestrator_version,
+                      "body": {"properties": properties}})
+    return cluster, views
 
 
 def _replaced_by(views, name):
@@ -453,8 +463,8 @@ def _where(resource_group_name, cluster_name):
 
 def migrate_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_name, os_sku=None,
                      strategy=migration.IN_PLACE, new_name=None, yes=False, dry_run=False):
-    # One listing gives the pool, the names a replacement must avoid, and the records earlier runs left.
-    views = _list_pools(client, resource_group_name, cluster_name)
+    # One read of the cluster gives the pool, the names a replacement must avoid, and the records earlier runs left.
+    _, views = _cluster_pools(cmd, resource_group_name, cluster_name)
     view = next((v for v in views if v["name"] == nodepool_name), None)
     if view is None:
         replaced = _replaced_by(views, nodepool_name)
@@ -495,7 +505,7 @@ def migrate_cluster(cmd, client, resource_group_name, name, os_sku=None, strateg
                     max_parallel=2, continue_on_error=False, yes=False, dry_run=False):
     from azext_azurelinux._client_factory import cf_agent_pools
     pools_client = cf_agent_pools(cmd.cli_ctx)
-    views = _list_pools(pools_client, resource_group_name, name, "--name")
+    _, views = _cluster_pools(cmd, resource_group_name, name, "--name")
     plans = migration.plan_cluster(views, os_sku, strategy)
     target = os_sku or migration.DEFAULT_TARGET
     report = {"cluster": name, "resourceGroup": resource_group_name, "osSku": target, "strategy": strategy,
@@ -523,7 +533,7 @@ def migrate_cluster(cmd, client, resource_group_name, name, os_sku=None, strateg
 def rollback_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_name, yes=False, dry_run=False,
                       no_wait=False):
     """Put a pool migrated in place back on the OS SKU recorded before the migration."""
-    views = _list_pools(client, resource_group_name, cluster_name)
+    _, views = _cluster_pools(cmd, resource_group_name, cluster_name)
     view = next((v for v in views if v["name"] == nodepool_name), None)
     if view is None:
         replaced = _replaced_by(views, nodepool_name)

@@ -30,13 +30,15 @@ COMMANDS = {
                          "--yes"], [("DELETE", pool_re("old")), ("GET", POLL)]),
     "migrate in-place": (["aks", "azurelinux", "nodepool", "migrate", "-g", "{rg}", "--cluster-name", "c1", "-n",
                           "old", "--yes"],
-                         [("GET", r"/agentPools$"), ("PUT", pool_re("old")), ("GET", POLL), ("GET", pool_re("old"))]),
+                         [("GET", r"/managedClusters/c1$"), ("PUT", pool_re("old")), ("GET", POLL),
+                          ("GET", pool_re("old"))]),
     "migrate new-pool": (["aks", "azurelinux", "nodepool", "migrate", "-g", "{rg}", "--cluster-name", "c1", "-n",
                           "old", "--strategy", "new-pool", "--yes"],
-                         [("GET", r"/agentPools$"), ("PUT", pool_re("oldal")), ("GET", POLL),
+                         [("GET", r"/managedClusters/c1$"), ("PUT", pool_re("oldal")), ("GET", POLL),
                           ("GET", pool_re("oldal")), ("DELETE", pool_re("old")), ("GET", POLL)]),
     "cluster migrate": (["aks", "azurelinux", "migrate", "-g", "{rg}", "-n", "c1", "--yes"],
-                        [("GET", r"/agentPools$"), ("PUT", pool_re("old")), ("GET", POLL), ("GET", pool_re("old"))]),
+                        [("GET", r"/managedClusters/c1$"), ("PUT", pool_re("old")), ("GET", POLL),
+                         ("GET", pool_re("old"))]),
 }
 
 
@@ -76,7 +78,7 @@ def test_fault_ends_in_a_retry_or_a_clean_failure(az, emulator, rg, seed_cluster
 
 
 def _kind(path):
-    return "poll" if path == POLL else ("list" if path.endswith("agentPools$") else "resource")
+    return "poll" if path == POLL else ("cluster" if path.endswith("/managedClusters/c1$") else "resource")
 
 
 def check_invariants(emulator, rg, command, result, before, log):

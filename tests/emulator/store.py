@@ -143,9 +143,8 @@ class Store:
 
     def cluster_document(self, cluster):
         doc = copy.deepcopy(cluster.doc)
-        doc["properties"]["agentPoolProfiles"] = [
-            dict({"name": name}, **{k: copy.deepcopy(v) for k, v in props.items() if k != "eTag"})
-            for name, props in cluster.pools.items()]
+        doc["properties"]["agentPoolProfiles"] = [  # each with its own eTag, as the real service sends it
+            dict({"name": name}, **copy.deepcopy(props)) for name, props in cluster.pools.items()]
         return doc
 
     def pool_document(self, cluster, name):
