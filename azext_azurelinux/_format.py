@@ -33,6 +33,8 @@ def vm_size_table(result):
 
 
 def check_table(result):
+    if "pools" in result:  # the live check of a cluster's migration: one row per pool
+        return migration_table(result)
     rows = [OrderedDict([("Severity", f["severity"]), ("Rule", f["rule"]), ("Message", f["message"]),
                          ("Source", f["source"] or "")]) for f in result["findings"]]
     if not rows:

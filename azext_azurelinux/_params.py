@@ -58,6 +58,16 @@ def load_arguments(self, _):
     with self.argument_context("aks azurelinux check") as c:
         c.argument("os_sku", options_list=["--os-sku"], default=None,
                    help=f"Azure Linux OS SKU to check: {' or '.join(OS_SKUS)}.")
+        c.argument("resource_group_name", options_list=["--resource-group", "-g"], required=False,
+                   help="With --cluster-name: check a migration of that cluster live (quota, VM sizes, versions).")
+        c.argument("cluster_name", options_list=["--cluster-name"],
+                   help="Cluster whose migration to check live, with nothing changed.")
+        c.argument("strategy", arg_type=get_enum_type(["in-place", "new-pool"]), default=None,
+                   help="Strategy of the migration to check (with --cluster-name). Default: in-place.")
+        c.argument("max_surge", options_list=["--max-surge"],
+                   help="Surge of the migration to check (with --cluster-name): a count or a percentage.")
+        c.argument("max_parallel", options_list=["--max-parallel"], type=int, default=None,
+                   help="Pools migrated at a time (with --cluster-name). Default: 2.")
 
     with self.argument_context("aks azurelinux nodepool") as c:
         c.argument("cluster_name", cluster_name)
@@ -81,6 +91,26 @@ def load_arguments(self, _):
         c.argument("kubernetes_version", options_list=["--kubernetes-version", "-k"],
                    help="Kubernetes version of the pool. Default: the cluster's.")
 
+    roll_scopes = ("aks azurelinux nodepool add", "aks azurelinux nodepool migrate", "aks azurelinux migrate")
+    for scope in roll_scopes:
+        with self.argument_context(scope, arg_group="Upgrade Settings") as c:
+            c.argument("max_surge", options_list=["--max-surge"],
+                       help="Extra nodes added at once while nodes are reimaged: a count (5) or a percentage of the "
+                            "pool (33%, rounded up). Default: the pool's own setting, else AKS's 10%.")
+            c.argument("max_unavailable", options_list=["--max-unavailable"],
+                       help="Nodes that may be unavailable at once: a count or a percentage. Default: the pool's own "
+                            "setting, else 0.")
+            c.argument("drain_timeout", options_list=["--drain-timeout"], type=int,
+                       help="Minutes to wait for pods to be evicted from a node (1 to 1440). Default: the pool's own "
+                            "setting, else 30.")
+            c.argument("node_soak_duration", options_list=["--node-soak-duration"], type=int,
+                       help="Minutes to wait after draining a node before reimaging it (0 to 30). Default: the "
+                            "pool's own setting, else 0.")
+            c.argument("undrainable_node_behavior", arg_type=get_enum_type(["Cordon", "Schedule"]),
+                       options_list=["--undrainable-node-behavior"],
+                       help="Nodes that cannot be drained: Cordon (quarantine them and go on) or Schedule (the "
+                            "default: put them back into service and fail).")
+
     with self.argument_context("aks azurelinux nodepool delete") as c:
         c.argument("ignore_pod_disruption_budget", action="store_true",
                    help="Delete without waiting for PodDisruptionBudgets to allow evictions.")
@@ -97,6 +127,9 @@ def load_arguments(self, _):
                             "new-pool: add an Azure Linux pool with the same settings, wait until it has "
                             "Succeeded, then delete the old pool.")
             c.argument("yes", yes)
+            c.argument("skip_preflight", options_list=["--skip-preflight"], action="store_true",
+                       help="Do not check vCPU quota, VM size availability and Kubernetes versions before the "
+                            "migration (the checks cost up to three reads).")
 
     with self.argument_context("aks azurelinux nodepool rollback") as c:
         c.argument("yes", yes)

@@ -143,6 +143,9 @@ def validate_nodepool_add(namespace):
     _refuse("", aks_rules.autoscaler(namespace.enable_cluster_autoscaler, namespace.node_count,
                                      namespace.min_count, namespace.max_count, mode))
     _refuse("--os-disk-size-gb", aks_rules.os_disk_size(getattr(namespace, "os_disk_size_gb", None)))
+    _roll(namespace)
+    _refuse("--max-surge", aks_rules.pool_with_surge(namespace.node_count, namespace.max_surge)
+            if namespace.max_surge else None)
     _os_choice(namespace)
     labels, error = aks_rules.parse_labels(namespace.labels)
     _refuse("--labels", error)
@@ -160,6 +163,20 @@ def validate_nodepool_add(namespace):
     _tags(namespace)
 
 
+def _roll(namespace):
+    """--max-surge, --max-unavailable, --drain-timeout, --node-soak-duration as the service checks them."""
+    from azext_azurelinux import aks_rules
+    surge, unavailable = getattr(namespace, "max_surge", None), getattr(namespace, "max_unavailable", None)
+    _refuse("--max-surge", aks_rules.max_surge(surge))
+    _refuse("--max-unavailable", aks_rules.max_unavailable(unavailable))
+    _refuse("", aks_rules.surge_and_unavailable(surge, unavailable))
+    _refuse("--drain-timeout", aks_rules.drain_timeout(getattr(namespace, "drain_timeout", None)))
+    _refuse("--node-soak-duration", aks_rules.node_soak_duration(getattr(namespace, "node_soak_duration", None)))
+    for option in ("max_surge", "max_unavailable"):
+        if getattr(namespace, option, None) is not None:
+            setattr(namespace, option, str(getattr(namespace, option)).strip())
+
+
 def validate_nodepool_ref(namespace):
     from azext_azurelinux import aks_rules
     _names(namespace)
@@ -173,11 +190,30 @@ def validate_cluster_ref(namespace):
 
 
 def validate_check(namespace):
+    live = namespace.cluster_name is not None or namespace.resource_group_name is not None
+    if live:
+        if namespace.cluster_name is None or namespace.resource_group_name is None:
+            raise RequiredArgumentMissingError("A live check of a cluster's migration needs both --resource-group "
+                                               "and --cluster-name.")
+        _names(namespace)
+        _target_sku(namespace)
+        _roll(namespace)
+        _max_parallel(namespace)
+        for option in ("node_vm_size", "kubernetes_version", "security_module"):
+            if getattr(namespace, option) is not None:
+                raise MutuallyExclusiveArgumentError(
+                    f"--{option.replace('_', '-')} is for the offline check; a live check (--cluster-name) reads "
+                    "the cluster's own pools: drop one or the other.")
+        return
+    for option in ("strategy", "max_surge", "max_parallel"):
+        if getattr(namespace, option) is not None:
+            raise RequiredArgumentMissingError(f"--{option.replace('_', '-')} belongs to a live check: add "
+                                               "--resource-group and --cluster-name.")
     if all(getattr(namespace, option) is None for option in
            ("node_vm_size", "os_sku", "kubernetes_version", "security_module")):
         raise RequiredArgumentMissingError(
             "Nothing to check: give at least one of --node-vm-size, --os-sku, --kubernetes-version, "
-            "--security-module.")
+            "--security-module, or --resource-group and --cluster-name for a live check of a migration.")
 
 
 def _target_sku(namespace):
@@ -194,6 +230,7 @@ def validate_nodepool_migrate(namespace):
     from azext_azurelinux import aks_rules
     validate_nodepool_ref(namespace)
     _target_sku(namespace)
+    _roll(namespace)
     if namespace.new_name is not None:
         if namespace.strategy != "new-pool":
             raise MutuallyExclusiveArgumentError("--new-name goes with --strategy new-pool: add that, or drop "
@@ -208,9 +245,14 @@ def validate_nodepool_rollback(namespace):
     validate_nodepool_ref(namespace)
 
 
-def validate_migrate(namespace):
-    validate_cluster_ref(namespace)
-    _target_sku(namespace)
+def _max_parallel(namespace):
     if namespace.max_parallel is not None and namespace.max_parallel < 1:
         raise InvalidArgumentValueError(f"--max-parallel {namespace.max_parallel} is too small: use 1 or more "
                                         "pool operations at a time.")
+
+
+def validate_migrate(namespace):
+    validate_cluster_ref(namespace)
+    _target_sku(namespace)
+    _roll(namespace)
+    _max_parallel(namespace)

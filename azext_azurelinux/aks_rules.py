@@ -4,6 +4,7 @@ Pure functions: each returns None when the value is fine, or one sentence that s
 with the value and says what to use instead. Unlike `policy`, these are not a choice
 of ours: they are the service's own limits, so a bad value is refused before it is sent.
 """
+import math
 import re
 
 POOL_NAME = re.compile(r"^[a-z][a-z0-9]{0,11}$")
@@ -139,3 +140,73 @@ def parse_taints(text):
             return None, error
         taints.append(item)
     return taints, None
+
+
+# ---- upgrade (roll) settings: AgentPoolUpgradeSettings, API 2026-06-01 -----------------------
+_NODES_OR_PERCENT = re.compile(r"^(\d{1,4})(%?)$")
+DRAIN_TIMEOUT_MINUTES = (1, 1440)
+NODE_SOAK_MINUTES = (0, 30)
+UNDRAINABLE_NODE_BEHAVIORS = ("Cordon", "Schedule")
+DEFAULT_MAX_SURGE = "10%"  # the API's default; some AKS articles say 1 node, which 10% rounded up is up to 10 nodes
+
+
+def _nodes_or_percent(value, low_percent):
+    match = _NODES_OR_PERCENT.match(str(value).strip())
+    if not match:
+        return (f"{value!r} is neither a node count nor a percentage: use a whole number such as 3, or a percentage "
+                "such as 33%.")
+    number, percent = int(match.group(1)), match.group(2)
+    if percent and not low_percent <= number <= 100:
+        return f"{value} is out of range: use a percentage from {low_percent}% to 100%."
+    if not percent and number > MAX_NODES:
+        return f"{value} is out of range: use 0 to {MAX_NODES} nodes."
+    return None
+
+
+def max_surge(value):
+    return None if value is None else _nodes_or_percent(value, 0)
+
+
+def max_unavailable(value):
+    return None if value is None else _nodes_or_percent(value, 0)
+
+
+def surge_and_unavailable(surge, unavailable):
+    """Both at zero leave AKS no node to roll with."""
+    def zero(value):
+        return value is not None and str(value).strip().rstrip("%") in ("0", "00", "000", "0000")
+    if zero(surge) and (unavailable is None or zero(unavailable)):
+        return ("--max-surge 0 needs --max-unavailable above 0 (nodes are then upgraded in place, without new ones): "
+                "give one of them a value above 0.")
+    return None
+
+
+def drain_timeout(value):
+    low, high = DRAIN_TIMEOUT_MINUTES
+    if value is not None and not low <= value <= high:
+        return f"{value} is out of range: use {low} to {high} minutes."
+    return None
+
+
+def node_soak_duration(value):
+    low, high = NODE_SOAK_MINUTES
+    if value is not None and not low <= value <= high:
+        return f"{value} is out of range: use {low} to {high} minutes."
+    return None
+
+
+def surge_nodes(setting, count):
+    """The extra nodes an upgrade adds at once: maxSurge of the pool's node count (a percentage rounds up), at
+    least 1; the API's default when the pool sets none."""
+    text = str(setting or DEFAULT_MAX_SURGE).strip()
+    if text.endswith("%"):
+        return max(1, math.ceil((count or 0) * int(text[:-1]) / 100))
+    return max(1, int(text))
+
+
+def pool_with_surge(count, setting):
+    """A pool and its surge must stay within 1,000 nodes."""
+    if count is not None and count + surge_nodes(setting, count) > MAX_NODES:
+        return (f"{count} nodes plus a surge of {surge_nodes(setting, count)} exceed the {MAX_NODES} nodes a pool may "
+                "reach during an upgrade: use a lower --max-surge.")
+    return None

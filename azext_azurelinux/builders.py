@@ -22,12 +22,21 @@ def _security_profile(get_model, name, enable_secure_boot, enable_vtpm):
     return get_model(name)(enable_secure_boot=enable_secure_boot or None, enable_vtpm=enable_vtpm or None)
 
 
+def upgrade_settings(max_surge=None, max_unavailable=None, drain_timeout=None, node_soak_duration=None,
+                     undrainable_node_behavior=None):
+    """The `upgradeSettings` (REST names) that the given roll options set; the rest is left to the pool."""
+    settings = {"maxSurge": max_surge, "maxUnavailable": max_unavailable, "drainTimeoutInMinutes": drain_timeout,
+                "nodeSoakDurationInMinutes": node_soak_duration, "undrainableNodeBehavior": undrainable_node_behavior}
+    return {key: value for key, value in settings.items() if value is not None}
+
+
 def pool_properties(get_model, node_vm_size=None, node_count=None, mode="User", os_sku="AzureLinux",
                     kubernetes_version=None, labels=None, node_taints=None, zones=None, max_pods=None,
                     enable_cluster_autoscaler=False, min_count=None, max_count=None, gpu_driver=None,
                     security_module=None, enable_fips_image=False, enable_secure_boot=False, enable_vtpm=False,
-                    os_disk_size_gb=None, tags=None):
-    """The keyword arguments shared by `AgentPool` and `ManagedClusterAgentPoolProfile`."""
+                    os_disk_size_gb=None, tags=None, roll=None):
+    """The keyword arguments shared by `AgentPool` and `ManagedClusterAgentPoolProfile`; `roll` is an
+    `upgrade_settings` dict."""
     properties = {
         "os_type": "Linux", "os_sku": os_sku, "mode": mode,
         "vm_size": node_vm_size, "count": node_count, "orchestrator_version": kubernetes_version,
@@ -38,6 +47,7 @@ def pool_properties(get_model, node_vm_size=None, node_count=None, mode="User", 
                                               enable_vtpm),
         "gpu_profile": get_model("GPUProfile")(driver=gpu_driver) if gpu_driver else None,
         "tags": tags or None,
+        "upgrade_settings": get_model("AgentPoolUpgradeSettings")(roll) if roll else None,
     }
     if enable_cluster_autoscaler:
         properties.update(enable_auto_scaling=True, min_count=min_count, max_count=max_count,

@@ -101,14 +101,18 @@ def add_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_name, 
                  mode="User", os_sku="AzureLinux", kubernetes_version=None, labels=None, node_taints=None,
                  zones=None, max_pods=None, enable_cluster_autoscaler=False, min_count=None, max_count=None,
                  os_disk_size_gb=None, gpu_driver=None, security_module=None, enable_fips_image=False,
-                 enable_secure_boot=False, enable_vtpm=False, tags=None, no_wait=False, dry_run=False):
+                 enable_secure_boot=False, enable_vtpm=False, tags=None, max_surge=None, max_unavailable=None,
+                 drain_timeout=None, node_soak_duration=None, undrainable_node_behavior=None, no_wait=False,
+                 dry_run=False):
+    roll = builders.upgrade_settings(max_surge, max_unavailable, drain_timeout, node_soak_duration,
+                                     undrainable_node_behavior)
     pool = builders.build_agent_pool(
         _model_getter(cmd), node_vm_size=node_vm_size, node_count=node_count, mode=mode, os_sku=os_sku,
         kubernetes_version=kubernetes_version, labels=labels, node_taints=node_taints, zones=zones,
         max_pods=max_pods, enable_cluster_autoscaler=enable_cluster_autoscaler, min_count=min_count,
         max_count=max_count, os_disk_size_gb=os_disk_size_gb, gpu_driver=gpu_driver,
         security_module=security_module, enable_fips_image=enable_fips_image,
-        enable_secure_boot=enable_secure_boot, enable_vtpm=enable_vtpm, tags=tags)
+        enable_secure_boot=enable_secure_boot, enable_vtpm=enable_vtpm, tags=tags, roll=roll)
     if dry_run:
         _notice_security_module(security_module)
         return _dry_run(cmd, client, f"{resource_group_name}/providers/{API_PROVIDER}/managedClusters/{cluster_name}"
@@ -192,8 +196,13 @@ def delete_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_nam
 
 
 # ---- policy -----------------------------------------------------------------------------
-def check(cmd, node_vm_size=None, os_sku=None, kubernetes_version=None, security_module=None):
-    """The offline preflight: every finding, and a non-zero exit when anything is refused."""
+def check(cmd, node_vm_size=None, os_sku=None, kubernetes_version=None, security_module=None,
+          resource_group_name=None, cluster_name=None, strategy=None, max_surge=None, max_parallel=None):
+    """The offline preflight of a choice, or (with --cluster-name) the live preflight of a cluster's migration:
+    every finding, and a non-zero exit when anything is refused."""
+    if cluster_name is not None:
+        return _check_migration(cmd, resource_group_name, cluster_name, os_sku, strategy or migration.IN_PLACE,
+                                max_surge, max_parallel or 2)
     findings = policy.preflight(node_vm_size, os_sku, kubernetes_version, security_module)
     allowed = not policy.refusals(findings)
     if not allowed:
@@ -211,6 +220,20 @@ def _exit_after_output(cli_ctx, code):
     def leave(_cli_ctx, **_):
         sys.exit(code)
     cli_ctx.register_event(EVENT_CLI_SUCCESSFUL_EXECUTE, leave)
+
+
+def _check_migration(cmd, resource_group_name, cluster_name, os_sku, strategy, max_surge, max_parallel):
+    """Plan the migration and run the live checks on it; change nothing."""
+    cluster, views = _cluster_pools(cmd, resource_group_name, cluster_name)
+    plans = migration.plan_cluster(views, os_sku, strategy, roll=builders.upgrade_settings(max_surge))
+    checked = _preflight(cmd, cluster.location, plans, views, max_parallel)
+    refused = _refused_by_preflight(plans)
+    if refused:
+        _exit_after_output(cmd.cli_ctx, 1)
+    return {"allowed": not refused, "cluster": cluster_name, "resourceGroup": resource_group_name,
+            "osSku": os_sku or migration.DEFAULT_TARGET, "strategy": strategy, "maxParallel": max_parallel,
+            "preflight": checked,
+            "pools": [{k: v for k, v in p.items() if k != "requests"} for p in plans]}
 
 
 def list_vm_sizes(cmd):  # pylint: disable=unused-argument
@@ -417,14 +440,18 @@ def _resume_command():
 
 
 def _finish(cmd, report, signals):
-    """Say what did not migrate (and, after a stop, what is in flight and how to resume); set the exit code."""
+    """Say what did not migrate (and, after a stop, what is in flight and how to resume); set the exit code.
+    A pool the preflight refused needed migrating and did not: it counts as not migrated."""
     stopped = [r for r in report["pools"] if r["outcome"] == "interrupted"]
-    failed = [r for r in report["pools"] if r["outcome"] in ("failed", "not-started")]
+    failed = [r for r in report["pools"] if r["outcome"] in ("failed", "not-started")] + \
+        _refused_by_preflight(report["pools"])
+    signals = signals or _StopSignals()
     for result in stopped:
         _progress(f"{result['pool']}: interrupted at step {result['step']}: {result['stepPool']} is "
                   f"{result['state']}; Azure carries on with it.")
     if failed and not signals.code:
-        _progress(f"{len(failed)} pool(s) did not migrate: " + "; ".join(
+        verb = "would not migrate" if report.get("dryRun") else "did not migrate"
+        _progress(f"{len(failed)} pool(s) {verb}: " + "; ".join(
             f"{r['pool']}: {r.get('error') or r.get('reason')}. {r.get('left') or ''}".strip() for r in failed))
     if signals.code:
         _progress(f"To resume, run the same command again (from any machine): {_resume_command()}")
@@ -461,10 +488,56 @@ def _where(resource_group_name, cluster_name):
     return f"-g {resource_group_name} --cluster-name {cluster_name}"
 
 
+def _get_json(cmd):
+    """ARM GETs for the preflight through the container service client's own pipeline (its retry policy, and a
+    log that redacts the token), so that no Compute SDK has to load for three reads."""
+    from azure.cli.core.azclierror import AzureResponseError
+    from azure.core.exceptions import HttpResponseError
+    from azure.core.rest import HttpRequest
+    from azext_azurelinux import preflight
+    from azext_azurelinux._client_factory import cf_container_service
+    client = cf_container_service(cmd.cli_ctx)
+
+    def get(path, params):
+        response = client.send_request(HttpRequest("GET", path, params=params))
+        if response.status_code == 403:
+            raise preflight.Forbidden()
+        try:
+            response.raise_for_status()
+        except HttpResponseError:
+            raise AzureResponseError(f"The preflight could not read {path.split('?')[0]} (HTTP "
+                                     f"{response.status_code}); nothing was changed. Run the command again, or add "
+                                     "--skip-preflight.") from None
+        return response.json()
+    return get
+
+
+def _preflight(cmd, location, plans, views, max_parallel):
+    """Read the live facts (once per location; the SKU list from a day's cache) and refuse what would fail."""
+    import os
+    from azext_azurelinux import preflight
+    moving = [p for p in plans if p["action"] == migration.MIGRATE]
+    if not moving:
+        return None
+    facts = preflight.read_facts(_get_json(cmd), _subscription(cmd), location,
+                                 need_versions=any(p["strategy"] == migration.NEW_POOL for p in moving),
+                                 cache_dir=os.path.join(cmd.cli_ctx.config.config_dir, "azurelinux"))
+    for warning in facts["warnings"]:
+        logger.warning("%s", warning)
+    preflight.apply(plans, views, facts, max_parallel=max_parallel)
+    return {"location": location, "skusFromCache": facts["skusCached"], "warnings": facts["warnings"]}
+
+
+def _refused_by_preflight(results):
+    return [r for r in results if (r.get("preflight") or {}).get("refused")]
+
+
 def migrate_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_name, os_sku=None,
-                     strategy=migration.IN_PLACE, new_name=None, yes=False, dry_run=False):
+                     strategy=migration.IN_PLACE, new_name=None, max_surge=None, max_unavailable=None,
+                     drain_timeout=None, node_soak_duration=None, undrainable_node_behavior=None,
+                     skip_preflight=False, yes=False, dry_run=False):
     # One read of the cluster gives the pool, the names a replacement must avoid, and the records earlier runs left.
-    _, views = _cluster_pools(cmd, resource_group_name, cluster_name)
+    cluster, views = _cluster_pools(cmd, resource_group_name, cluster_name)
     view = next((v for v in views if v["name"] == nodepool_name), None)
     if view is None:
         replaced = _replaced_by(views, nodepool_name)
@@ -479,7 +552,12 @@ def migrate_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_na
     if new_name in taken and not replacing:
         raise InvalidArgumentValueError(f"--new-name {new_name}: cluster {cluster_name} already has a pool of that "
                                         "name; choose another.")
-    plan = migration.plan_pool(view, os_sku, strategy, taken_names=taken, new_name=new_name, replacements=replacing)
+    roll = builders.upgrade_settings(max_surge, max_unavailable, drain_timeout, node_soak_duration,
+                                     undrainable_node_behavior)
+    plan = migration.plan_pool(view, os_sku, strategy, taken_names=taken, new_name=new_name, replacements=replacing,
+                               roll=roll)
+    if not skip_preflight:
+        _preflight(cmd, cluster.location, [plan], views, max_parallel=1)
     target = os_sku or migration.DEFAULT_TARGET
     if plan["action"] == migration.REFUSED:
         raise ValidationError(f"--name {nodepool_name} cannot move to {target}: {plan['reason']}")
@@ -502,14 +580,19 @@ def migrate_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_na
 
 
 def migrate_cluster(cmd, client, resource_group_name, name, os_sku=None, strategy=migration.IN_PLACE,
-                    max_parallel=2, continue_on_error=False, yes=False, dry_run=False):
+                    max_parallel=2, continue_on_error=False, max_surge=None, max_unavailable=None,
+                    drain_timeout=None, node_soak_duration=None, undrainable_node_behavior=None,
+                    skip_preflight=False, yes=False, dry_run=False):
     from azext_azurelinux._client_factory import cf_agent_pools
     pools_client = cf_agent_pools(cmd.cli_ctx)
-    _, views = _cluster_pools(cmd, resource_group_name, name, "--name")
-    plans = migration.plan_cluster(views, os_sku, strategy)
+    cluster, views = _cluster_pools(cmd, resource_group_name, name, "--name")
+    roll = builders.upgrade_settings(max_surge, max_unavailable, drain_timeout, node_soak_duration,
+                                     undrainable_node_behavior)
+    plans = migration.plan_cluster(views, os_sku, strategy, roll=roll)
+    checked = None if skip_preflight else _preflight(cmd, cluster.location, plans, views, max_parallel)
     target = os_sku or migration.DEFAULT_TARGET
     report = {"cluster": name, "resourceGroup": resource_group_name, "osSku": target, "strategy": strategy,
-              "maxParallel": max_parallel, "dryRun": dry_run}
+              "maxParallel": max_parallel, "dryRun": dry_run, "preflight": checked}
     to_move = [p for p in plans if p["action"] in (migration.MIGRATE, migration.RESUME)]
     resumed = sum(1 for p in to_move if p["action"] == migration.RESUME)
     summary = f"Plan for {name}: {len(to_move)} of {len(plans)} pool(s) to migrate to {target}" + \
@@ -517,7 +600,8 @@ def migrate_cluster(cmd, client, resource_group_name, name, os_sku=None, strateg
     if dry_run or not to_move:
         _progress(summary + ".")
         _show_plan(plans)
-        return dict(report, pools=[dict(p, outcome="planned" if p in to_move else p["action"]) for p in plans])
+        return _finish(cmd, dict(report, pools=[dict(p, outcome="planned" if p in to_move else p["action"])
+                                                for p in plans]), None)
     _progress(f"{summary}, at most {max_parallel} at a time.")
     _show_plan(plans)
     _confirm(f"Migrate {len(to_move)} node pool(s) of {name} to {target} ({strategy})?", yes)

@@ -102,14 +102,17 @@ def _base(pool, sku):
             "mode": _properties(pool).get("mode"), "reason": None, "findings": [], "requests": []}
 
 
-def _migration_body(pool, target_sku, tags):
-    """The pool's own writable body with the OS SKU changed and the migration record in its tags."""
+def _migration_body(pool, target_sku, tags, roll=None):
+    """The pool's own writable body with the OS SKU changed, the migration record in its tags, and the roll
+    settings given on the command line over the pool's own (`roll`: REST names, see builders.upgrade_settings)."""
     body = copy.deepcopy(pool["body"])
     props = body.setdefault("properties", {})
     props["osSKU"] = target_sku
     for key in IMAGE_PROPERTIES:
         props.pop(key, None)
     props["tags"] = tags
+    if roll:
+        props["upgradeSettings"] = dict(props.get("upgradeSettings") or {}, **roll)
     return body
 
 
@@ -123,7 +126,7 @@ def _image_findings(pool, target_sku):
                         f"OS image, so the pool moves to the {target_sku} image and creationData is not sent."}]
 
 
-def plan_pool(pool, target_sku, strategy, taken_names=(), new_name=None, replacements=()):
+def plan_pool(pool, target_sku, strategy, taken_names=(), new_name=None, replacements=(), roll=None):
     """The plan for one pool: what to do, why, and the exact requests.
 
     `target_sku` None means the default target (AzureLinux) that the user did not name: a pool already
@@ -158,14 +161,16 @@ def plan_pool(pool, target_sku, strategy, taken_names=(), new_name=None, replace
     plan["findings"] += _image_findings(pool, target)
     tags = records.tags_of(pool)
     if strategy == IN_PLACE:
-        plan["requests"] = [{"step": "update", "method": "PUT", "pool": pool["name"], "headers": _if_match(pool.get("etag")),
-                             "body": _migration_body(pool, target, records.for_in_place(tags, sku))}]
+        body = _migration_body(pool, target, records.for_in_place(tags, sku), roll)
+        plan["upgradeSettings"] = body["properties"].get("upgradeSettings")
+        plan["requests"] = [{"step": "update", "method": "PUT", "pool": pool["name"],
+                             "headers": _if_match(pool.get("etag")), "body": body}]
         return plan
     replacement = new_name or derive_new_name(pool["name"], set(taken_names) | {pool["name"]})
-    plan["newPool"] = replacement
+    body = _migration_body(pool, target, records.for_replacement(tags, pool["name"], pool.get("etag"), sku), roll)
+    plan.update(newPool=replacement, upgradeSettings=body["properties"].get("upgradeSettings"))
     plan["requests"] = [
-        {"step": "create", "method": "PUT", "pool": replacement, "headers": {"If-None-Match": "*"},
-         "body": _migration_body(pool, target, records.for_replacement(tags, pool["name"], pool.get("etag"), sku))},
+        {"step": "create", "method": "PUT", "pool": replacement, "headers": {"If-None-Match": "*"}, "body": body},
         {"step": "delete", "method": "DELETE", "pool": pool["name"], "headers": _if_match(pool.get("etag")),
          "body": None},
     ]
@@ -228,7 +233,7 @@ def replacements_by_old_pool(pools):
     return found
 
 
-def plan_cluster(pools, target_sku, strategy):
+def plan_cluster(pools, target_sku, strategy, roll=None):
     """Plans for every pool of a cluster; replacement names never collide with each other or existing pools.
     A replacement whose old pool still exists is part of that pool's plan, shown as such."""
     names = {p["name"] for p in pools}
@@ -242,7 +247,8 @@ def plan_cluster(pools, target_sku, strategy):
             plan.update(action=REPLACEMENT, reason=f"replacement of {record['replaces']}, resumed with it")
             plans.append(plan)
             continue
-        plan = plan_pool(pool, target_sku, strategy, taken_names=taken, replacements=replacing.get(pool["name"], ()))
+        plan = plan_pool(pool, target_sku, strategy, taken_names=taken, replacements=replacing.get(pool["name"], ()),
+                         roll=roll)
         if plan.get("newPool"):
             taken.add(plan["newPool"])
         plans.append(plan)

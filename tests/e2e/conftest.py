@@ -95,9 +95,9 @@ def pool_spec(name, mode="User", os_sku="Ubuntu", vm_size="Standard_D4ds_v5", co
 @pytest.fixture
 def seed_cluster(emulator, rg):
     """Seed a cluster (already Succeeded) in the test's resource group; returns its name."""
-    def seed(pools=None, name="c1", kubernetes_version="1.33.5"):
+    def seed(pools=None, name="c1", kubernetes_version="1.33.5", location="eastus"):
         pools = pools or [pool_spec("system", mode="System")]
-        emulator.seed({"clusters": [{"resourceGroup": rg, "name": name, "location": "eastus",
+        emulator.seed({"clusters": [{"resourceGroup": rg, "name": name, "location": location,
                                      "kubernetesVersion": kubernetes_version, "agentPools": pools}]})
         emulator.clear_requests()
         return name

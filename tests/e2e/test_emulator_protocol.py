@@ -341,3 +341,38 @@ def test_real_bodies_are_seeded_verbatim_unknown_fields_included(emulator):
     response = emulator.arm("PUT", path, {"properties": changed}, headers={"If-Match": '"recorded-etag"'})
     assert response.status_code == 200 and response.json()["properties"]["provisioningState"] == "Upgrading"
     assert "vmSize" not in response.json()["properties"] and "count" not in response.json()["properties"]
+
+
+# ---- compute facts and quota ----------------------------------------------------------------
+def test_usages_skus_and_versions_as_the_services_send_them(api, emulator):
+    base = f"/subscriptions/{SUBSCRIPTION_ID}/providers"
+    usages = emulator.arm("GET", f"{base}/Microsoft.Compute/locations/eastus/usages").json()["value"]
+    names = {u["name"]["value"]: u for u in usages}
+    assert {"currentValue", "limit", "unit"} <= set(names["cores"]) and "standardDDSv5Family" in names
+    response = emulator.arm("GET", f"{base}/Microsoft.Compute/skus?$filter=location eq 'eastus'")
+    catalogue = response.json()["value"]
+    assert len(catalogue) > 3000 and len(response.content) > 4_000_000  # thousands of sizes, megabytes
+    d4 = next(e for e in catalogue if e["name"] == "Standard_D4ds_v5")
+    assert d4["family"] == "standardDDSv5Family" and {"name": "vCPUs", "value": "4"} in d4["capabilities"]
+    assert d4["locationInfo"][0]["zones"] == ["1", "2", "3"] and d4["restrictions"] == []
+    versions = emulator.arm("GET", f"{base}/Microsoft.ContainerService/locations/eastus/kubernetesVersions").json()
+    assert any(v["version"] == "1.33" and "1.33.5" in v["patchVersions"] for v in versions["values"])
+
+
+def test_quota_is_enforced_on_new_pools_and_on_surge_nodes(api, emulator):
+    place = f"q{uuid.uuid4().hex[:6]}"
+    group = f"rg-{uuid.uuid4().hex[:8]}"
+    emulator.seed({"clusters": [{"resourceGroup": group, "name": "c1", "location": place,
+                                 "agentPools": [{"name": "system", "mode": "System", "vmSize": "Standard_D4ds_v5",
+                                                 "count": 2}]}]})
+    emulator.admin("POST", "compute", {"location": place, "limits": {"standardDDSv5Family": 16}})
+    pools = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{group}/{CS}/managedClusters/c1/agentPools"
+    too_big = emulator.arm("PUT", f"{pools}/big", {"properties": {"vmSize": "Standard_D4ds_v5", "count": 3}})
+    assert error_of(too_big) == (400, "InsufficientVCPUQuota") and "remaining 8" in too_big.json()["error"]["message"]
+    assert emulator.arm("PUT", f"{pools}/fits", {"properties": {"vmSize": "Standard_D4ds_v5", "count": 1}}
+                        ).status_code == 201
+    emulator.admin("POST", "compute", {"location": place, "limits": {"standardDDSv5Family": 12}})
+    surge = emulator.arm("PUT", f"{pools}/fits", {"properties": {"osSKU": "AzureLinux"}})
+    assert error_of(surge) == (400, "InsufficientVCPUQuota")  # 12 in use: no room for the surge node
+    used = emulator.arm("GET", f"/subscriptions/{SUBSCRIPTION_ID}/providers/Microsoft.Compute/locations/{place}/usages")
+    assert {u["name"]["value"]: u["currentValue"] for u in used.json()["value"]}["standardDDSv5Family"] == 12

@@ -159,7 +159,7 @@ def test_a_pool_on_azure_linux_3_is_never_moved_back(az, real_cluster, rg, emula
 
 def test_a_snapshot_pool_moves_to_the_azure_linux_image(az, real_cluster, rg, emulator):
     plan = az.ok("aks", "azurelinux", "nodepool", "migrate", "-g", rg, "--cluster-name", real_cluster, "-n", "snap",
-                 "--strategy", "new-pool", "--dry-run").json
+                 "--strategy", "new-pool", "--dry-run", "--skip-preflight").json  # 1.25 is no longer offered
     create = plan["requests"][0]["body"]["properties"]
     assert "creationData" not in create and create["osSKU"] == "AzureLinux"
     assert any(f["rule"] == "migration-snapshot-not-kept" for f in plan["findings"])

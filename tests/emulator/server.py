@@ -16,6 +16,7 @@ from aiohttp import web
 from .rules import ServiceError
 from .store import CS, SUBSCRIPTION_ID, TENANT_ID, Store
 
+CLIENT_OBJECT_ID = "5f0d1c36-0000-0000-0000-0000000c11e7"
 SECRET_FIELDS = ("client_secret", "client_assertion", "refresh_token", "password", "assertion")
 SECRET_HEADERS = ("authorization", "cookie", "x-ms-authorization-auxiliary")
 
@@ -36,7 +37,7 @@ def _whole_seconds(value):
 class Fault:
     """An injected fault for the next `count` requests matching `method` and `path` (a regex)."""
 
-    KINDS = ("throttle", "error", "drop", "conflict", "fail_operation", "cancel_operation")
+    KINDS = ("throttle", "error", "drop", "conflict", "forbidden", "fail_operation", "cancel_operation")
 
     def __init__(self, spec):
         self.kind = spec["kind"]
@@ -93,7 +94,7 @@ class Emulator:
         fault = self._take_fault(request)
         if fault is not None:
             entry["fault"] = fault.kind
-        if fault is not None and fault.kind in ("throttle", "error", "conflict", "drop"):
+        if fault is not None and fault.kind in ("throttle", "error", "conflict", "drop", "forbidden"):
             response = self._fault_response(request, fault)
         else:
             request["fault"] = fault
@@ -128,6 +129,11 @@ class Emulator:
                 {"error": {"code": "TooManyRequests", "message": "Too many requests; retry after the interval "
                                                                  "given in the Retry-After header."}},
                 status=429, headers={"Retry-After": str(fault.retry_after)})
+        if fault.kind == "forbidden":
+            return self._error(ServiceError(
+                403, "AuthorizationFailed",
+                f"The client '{CLIENT_OBJECT_ID}' does not have authorization to perform action on scope "
+                f"'{request.path}' or the scope is invalid (injected by the emulator)."))
         if fault.kind == "conflict":
             return self._error(ServiceError(
                 409, "OperationNotAllowed",
@@ -210,6 +216,10 @@ class Emulator:
         (r"/subscriptions/(?P<sub>[^/]+)/providers/microsoft\.containerservice/managedclusters", "all_clusters"),
         (r"/subscriptions/(?P<sub>[^/]+)/providers/microsoft\.containerservice/locations/(?P<loc>[^/]+)"
          r"/(?P<which>operations|operationresults)/(?P<op>[^/]+)", "operation"),
+        (r"/subscriptions/(?P<sub>[^/]+)/providers/microsoft\.containerservice/locations/(?P<loc>[^/]+)"
+         r"/kubernetesversions", "versions"),
+        (r"/subscriptions/(?P<sub>[^/]+)/providers/microsoft\.compute/locations/(?P<loc>[^/]+)/usages", "usages"),
+        (r"/subscriptions/(?P<sub>[^/]+)/providers/microsoft\.compute/skus", "skus"),
         (r"/subscriptions/(?P<sub>[^/]+)/resourcegroups/(?P<rg>[^/]+)/providers/microsoft\.containerservice"
          r"/managedclusters", "clusters"),
         (r"/subscriptions/(?P<sub>[^/]+)/resourcegroups/(?P<rg>[^/]+)/providers/microsoft\.containerservice"
@@ -356,6 +366,21 @@ class Emulator:
         self._schedule(operation, request.get("fault"))
         return web.Response(status=202, headers=self._operation_headers(operation, delete=True))
 
+    # ---- compute facts and versions ----------------------------------------------------
+    async def on_usages_get(self, request, sub, loc):
+        return web.json_response(self.store.compute.usages_document(loc, self.store.pools_in(loc)))
+
+    async def on_skus_get(self, request, sub):
+        match = re.search(r"location\s+eq\s+'([^']+)'", request.query.get("$filter", ""), re.IGNORECASE)
+        if not match:
+            raise ServiceError(400, "InvalidFilter", "The emulator answers resource SKUs for one location: "
+                                                     "$filter=location eq '<location>'.")
+        body = json.dumps({"value": self.store.compute.catalogue(match.group(1))})
+        return web.Response(text=body, content_type="application/json")
+
+    async def on_versions_get(self, request, sub, loc):
+        return web.json_response(self.store.compute.kubernetes_versions(loc))
+
     # ---- operations --------------------------------------------------------------------
     async def on_operation_get(self, request, sub, loc, which, op):
         operation = self.store.operations.get(op)
@@ -405,6 +430,9 @@ class Emulator:
                 raise ServiceError(400, "InvalidFault", str(exc)) from exc
             self.faults.append(fault)
             return web.json_response({"id": fault.id})
+        if action == "compute":
+            self.store.compute.configure(body)
+            return web.json_response({"status": "configured"})
         if action == "config":
             if "operationSeconds" in body:
                 self.operation_seconds = float(body["operationSeconds"])

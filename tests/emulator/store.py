@@ -8,6 +8,7 @@ import datetime
 import time
 import uuid
 
+from .compute import Compute, pool_nodes, surge_nodes
 from .rules import (DEFAULT_KUBERNETES_VERSION, ServiceError, validate_cluster_name, validate_pool,
                     parse_version)
 
@@ -104,6 +105,27 @@ class Store:
         self.groups = {}
         self.clusters = {}
         self.operations = {}
+        self.compute = Compute()
+
+    def pools_in(self, location):
+        """[(pool properties, surge nodes held)] of every pool in a location, for usage and quota."""
+        found = []
+        for cluster in self.clusters.values():
+            if cluster.doc.get("location", "").lower() != location.lower():
+                continue
+            for name, props in cluster.pools.items():
+                running = cluster.pool_operations.get(name)
+                found.append((props, surge_nodes(props) if running and running.kind == "upgrade" else 0))
+        return found
+
+    def _check_quota(self, cluster, existing, validated):
+        if existing is None:
+            need = pool_nodes(validated)
+        elif validated["osSKU"] != existing.get("osSKU"):
+            need = [(size, surge_nodes(validated)) for size, _ in pool_nodes(validated)[:1]]
+        else:
+            return
+        self.compute.check_quota(cluster.doc["location"], self.pools_in(cluster.doc["location"]), need)
 
     # ---- resource groups -------------------------------------------------------------
     def group(self, rg):
@@ -276,6 +298,7 @@ class Store:
         if existing is not None and existing["mode"] == "System" and validated["mode"] != "System" and \
                 not any(p["mode"] == "System" for n, p in cluster.pools.items() if n != name):
             raise ServiceError(400, "OperationNotAllowed", "There has to be at least one system agent pool.")
+        self._check_quota(cluster, existing, validated)
         if existing is None:
             kind, state = "create", "Creating"
         elif validated["osSKU"] != existing.get("osSKU"):

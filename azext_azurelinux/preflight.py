@@ -1,0 +1,232 @@
+"""The live preflight of a migration: vCPU quota, VM size availability and Kubernetes versions.
+
+Two halves. `read_facts` reads what Azure says (usages, the resource SKU catalogue, the Kubernetes
+versions offered) through a `get_json(path, params)` the caller provides (`params` None for a
+nextLink), at most one read of each per location, and keeps the catalogue (several MB from the
+service) on disk for a day, compacted to what the checks use. `apply` is pure: plans, pools and
+facts in, the plans of pools that would fail refused with the numbers and the ways out. Nothing here
+imports the CLI or the SDK.
+"""
+import json
+import os
+import time
+
+from azext_azurelinux import aks_rules
+from azext_azurelinux.migration import planner
+
+USAGES_API = "2024-11-01"
+SKUS_API = "2021-07-01"
+VERSIONS_API = "2026-06-01"
+SKU_CACHE_SECONDS = 24 * 3600
+PERMISSIONS = {"usages": "Microsoft.Compute/locations/usages/read",
+               "skus": "Microsoft.Compute/skus/read",
+               "versions": "Microsoft.ContainerService/locations/kubernetesVersions/read"}
+
+
+class Forbidden(Exception):
+    """The identity may not read this (HTTP 403)."""
+
+
+# ---- reading (through get_json) -----------------------------------------------------------
+def _pages(get_json, path, params):
+    page = get_json(path, params)
+    yield from page.get("value", [])
+    while page.get("nextLink"):
+        page = get_json(page["nextLink"], None)
+        yield from page.get("value", [])
+
+
+def _usages(get_json, subscription, location):
+    path = f"/subscriptions/{subscription}/providers/Microsoft.Compute/locations/{location}/usages"
+    return {item["name"]["value"]: {"current": item.get("currentValue", 0), "limit": item.get("limit", 0)}
+            for item in _pages(get_json, path, {"api-version": USAGES_API})}
+
+
+def _compact_sku(entry):
+    capabilities = {c["name"]: c["value"] for c in entry.get("capabilities", [])}
+    zones = sorted({z for info in entry.get("locationInfo", []) for z in info.get("zones", [])})
+    restrictions = [{"type": r.get("type"), "zones": sorted((r.get("restrictionInfo") or {}).get("zones") or []),
+                     "reasonCode": r.get("reasonCode")} for r in entry.get("restrictions", [])]
+    return {"name": entry["name"], "family": entry.get("family"), "vcpus": int(capabilities.get("vCPUs", 0) or 0),
+            "hyperVGenerations": capabilities.get("HyperVGenerations"), "zones": zones,
+            "restrictions": restrictions}
+
+
+def _skus(get_json, subscription, location, cache_dir, now):
+    cache = os.path.join(cache_dir, f"skus-{subscription}-{location.lower()}.json") if cache_dir else None
+    if cache and os.path.exists(cache) and now - os.path.getmtime(cache) < SKU_CACHE_SECONDS:
+        try:
+            with open(cache, encoding="utf-8") as handle:
+                return json.load(handle), True
+        except (OSError, ValueError):
+            pass  # a damaged cache is read again from Azure
+    skus = {entry["name"].lower(): _compact_sku(entry)
+            for entry in _pages(get_json, f"/subscriptions/{subscription}/providers/Microsoft.Compute/skus", {"api-version": SKUS_API, "$filter": f"location eq '{location}'"})
+            if entry.get("resourceType") == "virtualMachines"}
+    if cache:
+        os.makedirs(cache_dir, exist_ok=True)
+        with open(cache + ".tmp", "w", encoding="utf-8") as handle:
+            json.dump(skus, handle)
+        os.replace(cache + ".tmp", cache)
+    return skus, False
+
+
+def _versions(get_json, subscription, location):
+    path = f"/subscriptions/{subscription}/providers/Microsoft.ContainerService/locations/{location}/kubernetesVersions"
+    return {v["version"]: sorted(v.get("patchVersions") or {})
+            for v in get_json(path, {"api-version": VERSIONS_API}).get("values", [])}
+
+
+def read_facts(get_json, subscription, location, need_versions, cache_dir=None, now=None):
+    """What the checks need, read once: {"location", "usages", "skus", "versions", "warnings", "skusCached"}.
+    A read the identity may not make (403) leaves that fact None and says which permission is missing."""
+    now = time.time() if now is None else now
+    facts = {"location": location, "usages": None, "skus": None, "versions": None, "warnings": [],
+             "skusCached": False}
+    readers = [("usages", lambda: _usages(get_json, subscription, location)),
+               ("skus", lambda: _skus(get_json, subscription, location, cache_dir, now))]
+    if need_versions:
+        readers.append(("versions", lambda: _versions(get_json, subscription, location)))
+    for name, read in readers:
+        try:
+            value = read()
+        except Forbidden:
+            facts["warnings"].append(
+                f"the preflight could not read {name} in {location}: the signed-in identity lacks "
+                f"{PERMISSIONS[name]} (HTTP 403), so that check was skipped; grant it (the Reader role does) or "
+                "use --skip-preflight to silence this.")
+            continue
+        if name == "skus":
+            value, facts["skusCached"] = value
+        facts[name] = value
+    return facts
+
+
+# ---- checking (pure) -----------------------------------------------------------------------
+def _pool_count(props):
+    if props.get("count") is not None:
+        return int(props["count"])
+    scale = (props.get("virtualMachinesProfile") or {}).get("scale") or {}
+    return sum(int(e.get("count") or 0) for kind in ("manual", "autoscale") for e in (scale.get(kind) or [])
+               if isinstance(e, dict))
+
+
+def _refuse(plan, rule, message, numbers=None):
+    plan.update(action=planner.REFUSED, strategy=None, osSkuAfter=plan["osSkuBefore"], requests=[],
+                reason=message)
+    plan.pop("newPool", None)
+    plan["findings"] = plan["findings"] + [{"rule": rule, "severity": "error", "subject": "preflight",
+                                            "value": None, "message": message, "source": None, "date": None}]
+    plan["preflight"] = dict(numbers or {}, refused=True, rule=rule)
+
+
+def _size_refusal(size, sku, zones, location):
+    if sku is None:
+        return f"the VM size {size} is not offered in {location}"
+    for restriction in sku["restrictions"]:
+        if restriction["type"] == "Location":
+            return (f"the VM size {size} is restricted for this subscription in {location} "
+                    f"({restriction['reasonCode']})")
+        blocked = sorted(set(restriction["zones"]) & set(zones))
+        if restriction["type"] == "Zone" and blocked:
+            return (f"the VM size {size} is not available to this subscription in zone(s) {', '.join(blocked)} of "
+                    f"{location} ({restriction['reasonCode']}), where the pool has nodes")
+    missing = sorted(set(zones) - set(sku["zones"]))
+    if missing:
+        return f"the VM size {size} is not offered in zone(s) {', '.join(missing)} of {location}"
+    return None
+
+
+def _version_refusal(version, versions, location):
+    if not version or versions is None:
+        return None
+    parts = str(version).split(".")
+    minor = ".".join(parts[:2])
+    offered = sorted(versions, key=lambda v: tuple(int(x) for x in v.split(".")))
+    if minor not in versions or (len(parts) > 2 and version not in versions[minor]):
+        return (f"Kubernetes {version} is no longer offered for new pools in {location} (offered: "
+                f"{', '.join(offered)}): upgrade the cluster first, or use --strategy in-place")
+    return None
+
+
+def _need(plan, view, skus):
+    """(size, family, vCPUs per node, nodes) that the plan's step adds at once."""
+    props = view["body"].get("properties", {})
+    body = plan["requests"][0]["body"]["properties"]
+    sizes = planner.pool_vm_sizes(props)
+    if not sizes:
+        return None
+    size = max(sizes, key=lambda s: (skus.get(s.lower()) or {}).get("vcpus", 0)) if skus else sizes[0]
+    sku = (skus or {}).get(size.lower())
+    if sku is None:
+        return None
+    count = _pool_count(props)
+    if plan["strategy"] == planner.IN_PLACE:
+        nodes = aks_rules.surge_nodes((body.get("upgradeSettings") or {}).get("maxSurge"), count)
+    else:
+        nodes = count
+    return {"pool": plan["pool"], "size": sku["name"], "family": sku["family"], "vcpusPerNode": sku["vcpus"],
+            "nodes": nodes, "vcpus": nodes * sku["vcpus"]}
+
+
+def apply(plans, views, facts, max_parallel=1):
+    """Refuse, in place, the `migrate` plans that would fail for quota, VM size or Kubernetes version.
+    Returns the plans. Each refusal names the numbers and the ways out; other plans are untouched."""
+    by_name = {v["name"]: v for v in views}
+    location, skus, usages, versions = facts["location"], facts["skus"], facts["usages"], facts["versions"]
+    needs = []
+    for plan in plans:
+        if plan["action"] != planner.MIGRATE or plan.get("rollback"):
+            continue
+        view = by_name[plan["pool"]]
+        props = view["body"].get("properties", {})
+        zones = [str(z) for z in props.get("availabilityZones") or []]
+        if skus is not None:
+            refusal = next(filter(None, (_size_refusal(s, skus.get(s.lower()), zones, location)
+                                         for s in planner.pool_vm_sizes(props))), None)
+            if refusal:
+                _refuse(plan, "preflight-vm-size", f"{refusal}; choose another size through a new pool "
+                                                   "(az aks azurelinux nodepool add), or ask for access to it")
+                continue
+        if plan["strategy"] == planner.NEW_POOL:
+            refusal = _version_refusal(props.get("orchestratorVersion") or view.get("kubernetesVersion"), versions,
+                                       location)
+            if refusal:
+                _refuse(plan, "preflight-kubernetes-version", refusal)
+                continue
+        need = _need(plan, view, skus) if usages is not None else None
+        if need:
+            needs.append((plan, need))
+    for plan, need in needs:
+        others = [n for p, n in needs if p is not plan]
+        _quota(plan, need, others, usages, location, max_parallel)
+    return plans
+
+
+def _quota(plan, need, others, usages, location, max_parallel):
+    alongside = max(0, max_parallel - 1)
+    same_family = sorted((n["vcpus"] for n in others if n["family"] == need["family"]), reverse=True)[:alongside]
+    any_family = sorted((n["vcpus"] for n in others), reverse=True)[:alongside]
+    what = (f"{need['nodes']} {'surge ' if plan['strategy'] == planner.IN_PLACE else ''}node(s) of {need['size']} "
+            f"({need['vcpusPerNode']} vCPUs each)")
+    ways = ("Ways out: " + ("a lower --max-surge, " if plan["strategy"] == planner.IN_PLACE else
+                            "--strategy in-place (it needs only the surge), ")
+            + ("a lower --max-parallel, " if alongside else "") + "or a quota increase for the family in this region "
+            "(az quota create, or Help + support in the portal).")
+    for name, label, extra in ((need["family"], f"family {need['family']}", same_family),
+                               ("cores", "Total Regional Cores", any_family)):
+        usage = usages.get(name)
+        if usage is None:
+            continue
+        wanted = need["vcpus"] + sum(extra)
+        free = usage["limit"] - usage["current"]
+        if wanted > free:
+            parallel = (f", plus up to {sum(extra)} for the {len(extra)} other pool(s) that --max-parallel "
+                        f"{max_parallel} runs at the same time" if extra else "")
+            numbers = {"family": name, "vcpusNeeded": wanted, "vcpusFree": max(free, 0), "limit": usage["limit"],
+                       "inUse": usage["current"], "nodes": need["nodes"], "size": need["size"]}
+            _refuse(plan, "preflight-vcpu-quota",
+                    f"not enough vCPU quota in {location}: it needs {wanted} vCPUs of {label} at once ({need['vcpus']} "
+                    f"for {what}{parallel}), and {max(free, 0)} of the limit of {usage['limit']} are free "
+                    f"({usage['current']} in use). {ways}", numbers)
+            return
