@@ -1,4 +1,5 @@
 """Command functions: fetch, build, send, wait, report. The thinking is in policy, builders and the planner."""
+import json
 import sys
 import time
 
@@ -224,9 +225,10 @@ def _exit_after_output(cli_ctx, code):
 
 def _check_migration(cmd, resource_group_name, cluster_name, os_sku, strategy, max_surge, max_parallel):
     """Plan the migration and run the live checks on it; change nothing."""
-    cluster, views = _cluster_pools(cmd, resource_group_name, cluster_name)
+    service = _service(cmd)
+    cluster, views = _cluster_pools(cmd, resource_group_name, cluster_name, service=service)
     plans = migration.plan_cluster(views, os_sku, strategy, roll=builders.upgrade_settings(max_surge))
-    checked = _preflight(cmd, cluster.location, plans, views, max_parallel)
+    checked = _preflight(cmd, service, cluster.location, plans, views, max_parallel)
     refused = _refused_by_preflight(plans)
     if refused:
         _exit_after_output(cmd.cli_ctx, 1)
@@ -461,12 +463,14 @@ def _finish(cmd, report, signals):
     return report
 
 
-def _cluster_pools(cmd, resource_group_name, cluster_name, cluster_option="--cluster-name"):
-    """One GET of the cluster: its location, and every pool (with its ETag and the records earlier runs left)."""
-    from azext_azurelinux._client_factory import cf_managed_clusters
+def _cluster_pools(cmd, resource_group_name, cluster_name, cluster_option="--cluster-name", service=None):
+    """One GET of the cluster: its location, and every pool (with its ETag and the records earlier runs left).
+    `service` is the ContainerServiceClient to read it with (the preflight reuses its connection)."""
+    from azext_azurelinux._client_factory import cf_container_service
     from azure.core.exceptions import ResourceNotFoundError as NotFound
+    service = service or cf_container_service(cmd.cli_ctx)
     try:
-        cluster = cf_managed_clusters(cmd.cli_ctx).get(resource_group_name, cluster_name)
+        cluster = service.managed_clusters.get(resource_group_name, cluster_name)
     except NotFound as error:
         raise ResourceNotFoundError(_not_found(error, resource_group_name, cluster_name, None, cluster_option)) \
             from None
@@ -488,15 +492,18 @@ def _where(resource_group_name, cluster_name):
     return f"-g {resource_group_name} --cluster-name {cluster_name}"
 
 
-def _get_json(cmd):
-    """ARM GETs for the preflight through the container service client's own pipeline (its retry policy, and a
-    log that redacts the token), so that no Compute SDK has to load for three reads."""
+def _service(cmd):
+    from azext_azurelinux._client_factory import cf_container_service
+    return cf_container_service(cmd.cli_ctx)
+
+
+def _get_json(client):
+    """ARM GETs for the preflight through the container service client that read the cluster: its pipeline (retry
+    policy, a log that redacts the token) and its open connection, and no Compute SDK to load for three reads."""
     from azure.cli.core.azclierror import AzureResponseError
     from azure.core.exceptions import HttpResponseError
     from azure.core.rest import HttpRequest
     from azext_azurelinux import preflight
-    from azext_azurelinux._client_factory import cf_container_service
-    client = cf_container_service(cmd.cli_ctx)
 
     def get(path, params):
         response = client.send_request(HttpRequest("GET", path, params=params))
@@ -508,23 +515,28 @@ def _get_json(cmd):
             raise AzureResponseError(f"The preflight could not read {path.split('?')[0]} (HTTP "
                                      f"{response.status_code}); nothing was changed. Run the command again, or add "
                                      "--skip-preflight.") from None
-        return response.json()
+        return json.loads(response.content)  # bytes straight to the parser: the SKU list is megabytes
     return get
 
 
-def _preflight(cmd, location, plans, views, max_parallel):
+def _preflight(cmd, service, location, plans, views, max_parallel):
     """Read the live facts (once per location; the SKU list from a day's cache) and refuse what would fail."""
     import os
     from azext_azurelinux import preflight
     moving = [p for p in plans if p["action"] == migration.MIGRATE]
     if not moving:
         return None
-    facts = preflight.read_facts(_get_json(cmd), _subscription(cmd), location,
+    started = time.perf_counter()
+    facts = preflight.read_facts(_get_json(service), _subscription(cmd), location,
                                  need_versions=any(p["strategy"] == migration.NEW_POOL for p in moving),
                                  cache_dir=os.path.join(cmd.cli_ctx.config.config_dir, "azurelinux"))
     for warning in facts["warnings"]:
         logger.warning("%s", warning)
+    read = time.perf_counter()
     preflight.apply(plans, views, facts, max_parallel=max_parallel)
+    logger.debug("preflight: facts of %s read in %.3f s (SKU list %s), %d pool(s) checked in %.3f s", location,
+                 read - started, "from the day's cache" if facts["skusCached"] else "from Azure", len(moving),
+                 time.perf_counter() - read)
     return {"location": location, "skusFromCache": facts["skusCached"], "warnings": facts["warnings"]}
 
 
@@ -537,7 +549,8 @@ def migrate_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_na
                      drain_timeout=None, node_soak_duration=None, undrainable_node_behavior=None,
                      skip_preflight=False, yes=False, dry_run=False):
     # One read of the cluster gives the pool, the names a replacement must avoid, and the records earlier runs left.
-    cluster, views = _cluster_pools(cmd, resource_group_name, cluster_name)
+    service = _service(cmd)
+    cluster, views = _cluster_pools(cmd, resource_group_name, cluster_name, service=service)
     view = next((v for v in views if v["name"] == nodepool_name), None)
     if view is None:
         replaced = _replaced_by(views, nodepool_name)
@@ -557,7 +570,7 @@ def migrate_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_na
     plan = migration.plan_pool(view, os_sku, strategy, taken_names=taken, new_name=new_name, replacements=replacing,
                                roll=roll)
     if not skip_preflight:
-        _preflight(cmd, cluster.location, [plan], views, max_parallel=1)
+        _preflight(cmd, service, cluster.location, [plan], views, max_parallel=1)
     target = os_sku or migration.DEFAULT_TARGET
     if plan["action"] == migration.REFUSED:
         raise ValidationError(f"--name {nodepool_name} cannot move to {target}: {plan['reason']}")
@@ -583,13 +596,13 @@ def migrate_cluster(cmd, client, resource_group_name, name, os_sku=None, strateg
                     max_parallel=2, continue_on_error=False, max_surge=None, max_unavailable=None,
                     drain_timeout=None, node_soak_duration=None, undrainable_node_behavior=None,
                     skip_preflight=False, yes=False, dry_run=False):
-    from azext_azurelinux._client_factory import cf_agent_pools
-    pools_client = cf_agent_pools(cmd.cli_ctx)
-    cluster, views = _cluster_pools(cmd, resource_group_name, name, "--name")
+    service = _service(cmd)
+    pools_client = service.agent_pools
+    cluster, views = _cluster_pools(cmd, resource_group_name, name, "--name", service=service)
     roll = builders.upgrade_settings(max_surge, max_unavailable, drain_timeout, node_soak_duration,
                                      undrainable_node_behavior)
     plans = migration.plan_cluster(views, os_sku, strategy, roll=roll)
-    checked = None if skip_preflight else _preflight(cmd, cluster.location, plans, views, max_parallel)
+    checked = None if skip_preflight else _preflight(cmd, service, cluster.location, plans, views, max_parallel)
     target = os_sku or migration.DEFAULT_TARGET
     report = {"cluster": name, "resourceGroup": resource_group_name, "osSku": target, "strategy": strategy,
               "maxParallel": max_parallel, "dryRun": dry_run, "preflight": checked}

@@ -8,12 +8,14 @@ facts in, the plans of pools that would fail refused with the numbers and the wa
 imports the CLI or the SDK.
 """
 import json
+import logging
 import os
 import time
 
 from azext_azurelinux import aks_rules
 from azext_azurelinux.migration import planner
 
+LOGGER = logging.getLogger("cli.azext_azurelinux.preflight")  # the CLI shows its "cli." loggers with --debug
 USAGES_API = "2024-11-01"
 SKUS_API = "2021-07-01"
 VERSIONS_API = "2026-06-01"
@@ -66,7 +68,7 @@ def _skus(get_json, subscription, location, cache_dir, now):
     if cache:
         os.makedirs(cache_dir, exist_ok=True)
         with open(cache + ".tmp", "w", encoding="utf-8") as handle:
-            json.dump(skus, handle)
+            handle.write(json.dumps(skus))  # one call to the C encoder; json.dump writes piece by piece in Python
         os.replace(cache + ".tmp", cache)
     return skus, False
 
@@ -87,10 +89,19 @@ def read_facts(get_json, subscription, location, need_versions, cache_dir=None, 
                ("skus", lambda: _skus(get_json, subscription, location, cache_dir, now))]
     if need_versions:
         readers.append(("versions", lambda: _versions(get_json, subscription, location)))
-    for name, read in readers:
+    def timed(read):
+        started = time.perf_counter()
         try:
-            value = read()
-        except Forbidden:
+            return read(), time.perf_counter() - started
+        except Forbidden as error:
+            return error, time.perf_counter() - started
+
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=len(readers)) as workers:  # the reads wait on the network together
+        answers = list(workers.map(lambda reader: timed(reader[1]), readers))
+    for (name, _), (value, seconds) in zip(readers, answers):
+        LOGGER.debug("preflight: %s of %s in %.3f s", name, location, seconds)
+        if isinstance(value, Forbidden):
             facts["warnings"].append(
                 f"the preflight could not read {name} in {location}: the signed-in identity lacks "
                 f"{PERMISSIONS[name]} (HTTP 403), so that check was skipped; grant it (the Reader role does) or "

@@ -290,10 +290,29 @@ def main(argv=None):
     finally:
         emulator.stop()
     text = report(args, info, load, add, counts, parallel)
-    with open(args.out, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    write_keeping_sections(args.out, text)
     print(text)
     return 0
+
+
+SECTION = re.compile(r"<!-- section (?P<name>[\w-]+) -->.*?<!-- /section (?P=name) -->\n?", re.DOTALL)
+
+
+def write_keeping_sections(path, text, section=None):
+    """Write the report; the sections other benchmarks wrote into the same file stay. With `section`, replace
+    (or add) only that section."""
+    old = ""
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as handle:
+            old = handle.read()
+    sections = {m.group("name"): m.group(0) for m in SECTION.finditer(old)}
+    if section is None:
+        body = text.rstrip("\n") + "\n\n" + "".join(sections.values())
+    else:
+        sections[section] = f"<!-- section {section} -->\n{text.rstrip()}\n<!-- /section {section} -->\n"
+        body = SECTION.sub("", old).rstrip("\n") + "\n\n" + "".join(sections.values())
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(body.rstrip("\n") + "\n")
 
 
 if __name__ == "__main__":

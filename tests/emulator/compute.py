@@ -60,6 +60,10 @@ def _sizes():
     return sizes
 
 
+_SIZES = _sizes()
+_FAMILIES = {family_of(size) for size in _SIZES}
+
+
 def _entry(size, location):
     cores = vcpus_of(size)
     capabilities = {
@@ -92,6 +96,7 @@ class Compute:
         self.restrictions = {}  # location -> [{"size", "type": "Location"|"Zone", "zones", "reasonCode"}]
         self.versions = {}      # location -> {minor: [patches]}
         self._catalogues = {}
+        self._encoded = {}
 
     def configure(self, spec):
         location = spec.get("location", "eastus").lower()
@@ -104,10 +109,20 @@ class Compute:
         if "kubernetesVersions" in spec:
             self.versions[location] = dict(spec["kubernetesVersions"])
 
+    def catalogue_json(self, location):
+        """The catalogue as the service sends it, (plain, gzipped), encoded once per location and restrictions."""
+        import gzip
+        import json
+        key = (location.lower(), json.dumps(self.restrictions.get(location.lower(), []), sort_keys=True))
+        if key not in self._encoded:
+            plain = json.dumps({"value": self.catalogue(location)}).encode()
+            self._encoded = {key: (plain, gzip.compress(plain, compresslevel=6))}
+        return self._encoded[key]
+
     def catalogue(self, location):
         location = location.lower()
         if location not in self._catalogues:
-            self._catalogues[location] = [_entry(size, location) for size in _sizes()]
+            self._catalogues[location] = [_entry(size, location) for size in _SIZES]
         entries = [dict(e) for e in self._catalogues[location]]
         by_name = {e["name"].lower(): e for e in entries}
         for rule in self.restrictions.get(location, []):
@@ -147,8 +162,7 @@ class Compute:
 
     def usages_document(self, location, pools):
         used = self.usage(location, pools)
-        families = sorted({e["family"] for e in self.catalogue(location)} | set(self.limits.get(location.lower(),
-                                                                                                {})) - {"cores"})
+        families = sorted(_FAMILIES | set(self.limits.get(location.lower(), {})) - {"cores"})
         names = ["cores"] + families
         return {"value": [{"name": {"value": name, "localizedValue": "Total Regional vCPUs" if name == "cores" else
                                     f"{name} vCPUs"}, "currentValue": used.get(name, 0),

@@ -375,8 +375,10 @@ class Emulator:
         if not match:
             raise ServiceError(400, "InvalidFilter", "The emulator answers resource SKUs for one location: "
                                                      "$filter=location eq '<location>'.")
-        body = json.dumps({"value": self.store.compute.catalogue(match.group(1))})
-        return web.Response(text=body, content_type="application/json")
+        plain, compressed = self.store.compute.catalogue_json(match.group(1))
+        if "gzip" in request.headers.get("Accept-Encoding", ""):  # ARM compresses large bodies for clients that ask
+            return web.Response(body=compressed, content_type="application/json", headers={"Content-Encoding": "gzip"})
+        return web.Response(body=plain, content_type="application/json")
 
     async def on_versions_get(self, request, sub, loc):
         return web.json_response(self.store.compute.kubernetes_versions(loc))
