@@ -39,10 +39,13 @@ examples:
 
 helps["aks azurelinux check"] = """
 type: command
-short-summary: Check a VM size, OS SKU, Kubernetes version and security module against the support policy, offline.
+short-summary: Check a VM size, OS SKU, Kubernetes version and security module against the support policy, offline; or a cluster's migration, live.
 long-summary: |
-    Sends no request to Azure, so it runs anywhere, such as an early step of a CI pipeline. Prints every
-    finding with its rule, severity, message and source, and exits with code 1 when anything is refused.
+    Offline, it sends no request to Azure, so it runs anywhere, such as an early step of a CI pipeline. It
+    prints every finding with its rule, severity, message and source, and exits with code 1 when anything is
+    refused. With --resource-group and --cluster-name it plans that cluster's migration and runs the live
+    preflight (vCPU quota, VM sizes, Kubernetes versions) without changing anything, and exits 1 when a pool
+    would be refused.
 examples:
   - name: Check a GPU size.
     text: az aks azurelinux check --node-vm-size Standard_NC24ads_A100_v4
@@ -50,6 +53,8 @@ examples:
     text: az aks azurelinux check --node-vm-size Standard_NC4as_T4_v3 --os-sku AzureLinux3 --kubernetes-version 1.33 --security-module selinux -o table
   - name: Fail a pipeline step when the choice is refused.
     text: az aks azurelinux check --node-vm-size "$VM_SIZE" --query allowed
+  - name: Check a cluster's migration live (vCPU quota, VM sizes, versions), changing nothing.
+    text: az aks azurelinux check -g MyResourceGroup --cluster-name MyCluster --strategy new-pool --max-parallel 2 -o table
 """
 
 helps["aks azurelinux vm-size"] = """
@@ -85,6 +90,11 @@ long-summary: |
     doubling anything. Ctrl-C or SIGTERM stops the waiting: the command says which pools are in flight
     (Azure carries on with them), prints the report so far and the command that resumes, and exits 130 or
     143.
+
+    Before the first write, each pool to move is checked live: vCPU quota for the nodes its step adds (the
+    surge in place, the whole pool for a new pool, counting the pools --max-parallel runs at once), the VM
+    size in the location and the pool's zones, and the Kubernetes version of a replacement. A pool that would
+    fail is refused with the numbers and nothing is sent for it; --skip-preflight turns the checks off.
 examples:
   - name: See the plan, and send nothing.
     text: az aks azurelinux migrate -g MyResourceGroup -n MyCluster --dry-run -o table
@@ -94,6 +104,8 @@ examples:
     text: az aks azurelinux migrate -g MyResourceGroup -n MyCluster --strategy new-pool --continue-on-error --yes
   - name: Move the pools still on Azure Linux 2.0 (Kubernetes 1.31 or older) to Azure Linux 3.0.
     text: az aks azurelinux migrate -g MyResourceGroup -n MyCluster --os-sku AzureLinux3 --yes
+  - name: Roll gently, one extra node at a time, cordoning nodes that cannot be drained.
+    text: az aks azurelinux migrate -g MyResourceGroup -n MyCluster --max-surge 1 --drain-timeout 60 --undrainable-node-behavior Cordon --yes
 """
 
 helps["aks azurelinux nodepool"] = """
