@@ -30,6 +30,7 @@ DEV_DEPENDENCIES = [
     "pytest>=8",
     "pytest-xdist>=3.5",
     "hypothesis>=6.100",
+    "jsonschema>=4.18",
     "build>=1.0",
     "wheel",
 ]
@@ -51,7 +52,7 @@ setup(
     url="https://github.com/Azure/azure-cli-extensions",
     classifiers=CLASSIFIERS,
     packages=find_packages(exclude=["tests", "tests.*", "bench", "bench.*"]),
-    package_data={"azext_azurelinux": ["azext_metadata.json", "support_matrix.json"]},
+    package_data={"azext_azurelinux": ["azext_metadata.json", "support_matrix.json", "org_policy.schema.json"]},
     install_requires=DEPENDENCIES,
     extras_require={"dev": DEV_DEPENDENCIES},
 )

@@ -50,3 +50,16 @@ def migration_table(result):
         ("From", p.get("osSkuBefore") or ""), ("To", p.get("osSkuAfter") or ""),
         ("Outcome", p.get("outcome") or ""), ("Seconds", p.get("seconds") if p.get("seconds") is not None else ""),
         ("Reason", p.get("reason") or p.get("left") or "")]) for p in pools]
+
+
+def policy_show_table(result):
+    org = result.get("organisationPolicy")
+    return [OrderedDict([("Edition", result["edition"]), ("ChosenBy", result["chosenBy"]), ("Date", result["date"]),
+                         ("OsSkus", ", ".join(result["osSkus"])),
+                         ("OrganisationPolicy", org["file"] if org else "")])]
+
+
+def policy_list_table(result):
+    return [OrderedDict([("Name", e["name"]), ("InForce", "yes" if e["inForce"] else ""), ("Date", e["date"]),
+                         ("Title", e["title"]), ("DiffersFromDefault", "; ".join(e["differsFromDefault"]))])
+            for e in result]

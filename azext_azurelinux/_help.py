@@ -49,6 +49,8 @@ long-summary: |
 examples:
   - name: Check a GPU size.
     text: az aks azurelinux check --node-vm-size Standard_NC24ads_A100_v4
+  - name: Check an H100 size against the aks-2026 edition, without changing the edition in force.
+    text: az aks azurelinux check --node-vm-size Standard_NC40ads_H100_v5 --policy aks-2026
   - name: Check a whole choice, as a table.
     text: az aks azurelinux check --node-vm-size Standard_NC4as_T4_v3 --os-sku AzureLinux3 --kubernetes-version 1.33 --security-module selinux -o table
   - name: Fail a pipeline step when the choice is refused.
@@ -70,6 +72,8 @@ examples:
     text: az aks azurelinux vm-size list -o table
   - name: List only the supported sizes.
     text: az aks azurelinux vm-size list --query "[?supported].size" -o tsv
+  - name: The GPU sizes of the aks-2026 edition.
+    text: az aks azurelinux vm-size list --policy aks-2026 -o table
 """
 
 helps["aks azurelinux migrate"] = """
@@ -215,4 +219,34 @@ short-summary: Wait for a node pool to reach a state, after a command run with -
 examples:
   - name: Wait until a pool has been created.
     text: az aks azurelinux nodepool wait -g MyResourceGroup --cluster-name MyCluster -n gpu --created
+"""
+
+helps["aks azurelinux policy"] = """
+type: group
+short-summary: Commands to see the support policy in force and its editions.
+long-summary: |
+    The policy comes in editions: founding (the default) and aks-2026 (today's documented AKS support). Choose
+    one with `az config set azurelinux.policy=aks-2026` (or the environment variable AZURE_AZURELINUX_POLICY).
+    An organisation's own JSON file (`az config set azurelinux.policy_file=PATH`, or
+    AZURE_AZURELINUX_POLICY_FILE) can narrow the edition in force, never widen it.
+"""
+
+helps["aks azurelinux policy show"] = """
+type: command
+short-summary: Show the policy edition in force, where it was chosen, and the organisation's policy file and rules.
+examples:
+  - name: Show the policy in force.
+    text: az aks azurelinux policy show
+  - name: Show it as a table.
+    text: az aks azurelinux policy show -o table
+"""
+
+helps["aks azurelinux policy list"] = """
+type: command
+short-summary: List the policy editions with their dates and what differs from the default edition.
+examples:
+  - name: List the editions as a table.
+    text: az aks azurelinux policy list -o table
+  - name: Choose today's documented AKS support.
+    text: az config set azurelinux.policy=aks-2026
 """

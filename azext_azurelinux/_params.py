@@ -2,7 +2,7 @@
 from azure.cli.core.commands.parameters import get_enum_type, get_location_type, tags_type
 from knack.arguments import CLIArgumentType
 
-OS_SKUS = ["AzureLinux", "AzureLinux3"]
+OS_SKUS = ["AzureLinux", "AzureLinux3"]  # the founding edition's; aks-2026 adds AzureContainerLinux
 SECURITY_MODULES = ["none", "selinux", "apparmor"]
 
 
@@ -12,7 +12,8 @@ def load_arguments(self, _):
     # Free text rather than an enum: an unknown SKU or module gets the policy's reason, not a bare list.
     os_sku = CLIArgumentType(options_list=["--os-sku"], default="AzureLinux",
                              help=f"Azure Linux OS SKU: {' or '.join(OS_SKUS)}. AzureLinux is Azure Linux 3.0 on "
-                                  "Kubernetes 1.32 and later; AzureLinux3 is accepted on 1.28 to 1.36.")
+                                  "Kubernetes 1.32 and later; AzureLinux3 is accepted on 1.28 to 1.36. The aks-2026 "
+                                  "policy edition adds AzureContainerLinux (Kubernetes 1.34+, Trusted Launch, Gen2).")
     security_module = CLIArgumentType(
         options_list=["--security-module"],
         help=f"Linux security module: {', '.join(SECURITY_MODULES)}. selinux is supported by manual configuration "
@@ -54,6 +55,12 @@ def load_arguments(self, _):
                    help="Resource id of the Log Analytics workspace Defender reports to.")
         c.argument("ssh_key_value", options_list=["--ssh-key-value"],
                    help="SSH public key, or the path of a file holding one. Default: no SSH key.")
+
+    for scope in ("aks azurelinux check", "aks azurelinux vm-size list"):
+        with self.argument_context(scope) as c:
+            c.argument("policy_edition", options_list=["--policy"],
+                       help="Policy edition to check against instead of the one in force (az aks azurelinux policy "
+                            "list), without changing the setting.")
 
     with self.argument_context("aks azurelinux check") as c:
         c.argument("os_sku", options_list=["--os-sku"], default=None,

@@ -26,9 +26,18 @@ def _plain_defaults(namespace):
 
 
 def validate(name, namespace):
-    """The entry of every command validator: plain values first, then the command's own checks."""
+    """The entry of every command validator: plain values first, the policy in force, then the command's own
+    checks."""
     _plain_defaults(namespace)
+    cmd = getattr(namespace, "cmd", None) or getattr(namespace, "_cmd", None)
+    if cmd is not None:
+        from azext_azurelinux import _policy_config
+        _policy_config.activate(cmd.cli_ctx, getattr(namespace, "policy_edition", None))
     globals()[name](namespace)
+
+
+def validate_policy_choice(namespace):  # pylint: disable=unused-argument
+    """Commands with nothing to check but the policy in force (done by `validate`)."""
 
 
 def _refuse(option, message):
@@ -62,13 +71,19 @@ def _os_choice(namespace):
     if getattr(namespace, "node_vm_size", None) is not None:
         findings += policy.check_vm_size(namespace.node_vm_size)
         namespace.node_vm_size = policy.canonical_vm_size(namespace.node_vm_size)
-    findings += policy.check_os_sku(namespace.os_sku, getattr(namespace, "kubernetes_version", None))
+    version = getattr(namespace, "kubernetes_version", None)
+    findings += policy.check_os_sku(namespace.os_sku, version)
     if getattr(namespace, "security_module", None) is not None:
-        findings += [f for f in policy.check_security_module(namespace.security_module)
+        findings += [f for f in policy.check_security_module(namespace.security_module, namespace.os_sku, version)
                      if f.severity != policy.INFO]
+    findings += policy.check_node_count(getattr(namespace, "node_count", None))
+    findings += policy.check_node_count(getattr(namespace, "max_count", None), "--max-count")
+    if not policy.refusals(findings) and policy.canonical_os_sku(namespace.os_sku):
+        trusted = bool(getattr(namespace, "enable_secure_boot", False) and getattr(namespace, "enable_vtpm", False))
+        findings += policy.check_os_sku_requirements(namespace.os_sku, trusted_launch=trusted)
     _apply_findings(findings, {"vm_size": "--node-vm-size", "os_sku": "--os-sku",
                                "kubernetes_version": "--kubernetes-version",
-                               "security_module": "--security-module"})
+                               "security_module": "--security-module", "node_count": ""})
     namespace.os_sku = policy.canonical_os_sku(namespace.os_sku)
     if getattr(namespace, "security_module", None) is not None:
         namespace.security_module = namespace.security_module.lower()
@@ -175,6 +190,10 @@ def _roll(namespace):
     for option in ("max_surge", "max_unavailable"):
         if getattr(namespace, option, None) is not None:
             setattr(namespace, option, str(getattr(namespace, option)).strip())
+
+
+def validate_nodepool_list(namespace):
+    _names(namespace)
 
 
 def validate_nodepool_ref(namespace):

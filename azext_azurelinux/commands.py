@@ -38,12 +38,20 @@ def load_command_table(self, _):
                          table_transformer=_table("check_table"))
 
     with self.command_group("aks azurelinux vm-size", custom_command_type=custom) as g:
-        g.custom_command("list", "list_vm_sizes", table_transformer=_table("vm_size_table"))
+        g.custom_command("list", "list_vm_sizes", validator=_validator("validate_policy_choice"),
+                         table_transformer=_table("vm_size_table"))
+
+    with self.command_group("aks azurelinux policy", custom_command_type=custom) as g:
+        g.custom_show_command("show", "show_policy", validator=_validator("validate_policy_choice"),
+                              table_transformer=_table("policy_show_table"))
+        g.custom_command("list", "list_policies", validator=_validator("validate_policy_choice"),
+                         table_transformer=_table("policy_list_table"))
 
     with self.command_group("aks azurelinux nodepool", custom_command_type=custom,
                             client_factory=cf_agent_pools) as g:
         g.custom_command("add", "add_nodepool", supports_no_wait=True, validator=_validator("validate_nodepool_add"))
-        g.custom_command("list", "list_nodepools", table_transformer=_table("nodepool_list_table"))
+        g.custom_command("list", "list_nodepools", validator=_validator("validate_nodepool_list"),
+                         table_transformer=_table("nodepool_list_table"))
         g.custom_show_command("show", "show_nodepool", validator=_validator("validate_nodepool_ref"),
                               table_transformer=_table("nodepool_show_table"))
         g.custom_command("delete", "delete_nodepool", supports_no_wait=True, confirmation=True,

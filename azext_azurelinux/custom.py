@@ -197,8 +197,9 @@ def delete_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_nam
 
 
 # ---- policy -----------------------------------------------------------------------------
-def check(cmd, node_vm_size=None, os_sku=None, kubernetes_version=None, security_module=None,
-          resource_group_name=None, cluster_name=None, strategy=None, max_surge=None, max_parallel=None):
+def check(cmd, node_vm_size=None, os_sku=None, kubernetes_version=None, security_module=None,  # pylint: disable=unused-argument
+          resource_group_name=None, cluster_name=None, strategy=None, max_surge=None, max_parallel=None,
+          policy_edition=None):
     """The offline preflight of a choice, or (with --cluster-name) the live preflight of a cluster's migration:
     every finding, and a non-zero exit when anything is refused."""
     if cluster_name is not None:
@@ -208,7 +209,7 @@ def check(cmd, node_vm_size=None, os_sku=None, kubernetes_version=None, security
     allowed = not policy.refusals(findings)
     if not allowed:
         _exit_after_output(cmd.cli_ctx, 1)
-    return {"allowed": allowed,
+    return {"allowed": allowed, "edition": policy.active()["edition"],
             "input": {"nodeVmSize": node_vm_size, "osSku": os_sku, "kubernetesVersion": kubernetes_version,
                       "securityModule": security_module},
             "findings": [f.to_dict() for f in findings]}
@@ -238,8 +239,31 @@ def _check_migration(cmd, resource_group_name, cluster_name, os_sku, strategy, m
             "pools": [{k: v for k, v in p.items() if k != "requests"} for p in plans]}
 
 
-def list_vm_sizes(cmd):  # pylint: disable=unused-argument
+def list_vm_sizes(cmd, policy_edition=None):  # pylint: disable=unused-argument
+    """The GPU part of the edition in force (or of --policy, put in force by the validator)."""
     return policy.gpu_matrix_rows()
+
+
+def show_policy(cmd):  # pylint: disable=unused-argument
+    """The edition in force, where it was chosen, and the organisation's file with its rules."""
+    active = policy.active()
+    edition = next(e for e in policy.edition_summaries() if e["name"] == active["edition"])
+    org = active["org"]
+    matrix = policy.matrix()
+    return {"edition": active["edition"], "chosenBy": active["chosenBy"], "title": edition["title"],
+            "date": edition["date"], "about": edition["about"],
+            "gpuSizesAllowed": policy.supported_gpu_sizes(),
+            "otherGpuFamiliesAllowed": matrix["gpu"]["otherFamilies"]["supported"],
+            "securityModules": {m["name"]: ("manual" if m.get("manual") else "allowed" if m["supported"] else
+                                            "refused") for m in matrix["securityModules"]},
+            "osSkus": policy.target_os_skus(),
+            "organisationPolicy": dict(org.summary(), chosenBy=getattr(org, "chosen_by", None)) if org else None}
+
+
+def list_policies(cmd):  # pylint: disable=unused-argument
+    """The editions, with their dates and what differs between them."""
+    in_force = policy.active()["edition"]
+    return [dict(edition, inForce=edition["name"] == in_force) for edition in policy.edition_summaries()]
 
 
 # ---- migration --------------------------------------------------------------------------

@@ -21,11 +21,12 @@ _VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?$")
 class Finding:
     """One rule's verdict on one value."""
 
-    __slots__ = ("rule", "severity", "message", "source", "date", "subject", "value")
+    __slots__ = ("rule", "severity", "message", "source", "date", "subject", "value", "edition")
 
-    def __init__(self, rule, severity, message, source=None, date=None, subject=None, value=None):
+    def __init__(self, rule, severity, message, source=None, date=None, subject=None, value=None, edition=None):
         self.rule, self.severity, self.message = rule, severity, message
         self.source, self.date, self.subject, self.value = source, date, subject, value
+        self.edition = edition
 
     @property
     def refused(self):
@@ -33,7 +34,7 @@ class Finding:
 
     def to_dict(self):
         return {"rule": self.rule, "severity": self.severity, "subject": self.subject, "value": self.value,
-                "message": self.message, "source": self.source, "date": self.date}
+                "message": self.message, "source": self.source, "date": self.date, "edition": self.edition}
 
     def __repr__(self):
         return f"Finding({self.rule!r}, {self.severity!r}, {self.message!r})"
@@ -47,12 +48,111 @@ def shown(value):
     return repr(value)
 
 
+# ---- editions ---------------------------------------------------------------------------
+class UnknownEdition(ValueError):
+    """A policy edition the support matrix does not hold."""
+
+
+_ACTIVE = {"edition": None, "chosenBy": "default", "org": None}
+
+
 @lru_cache(maxsize=1)
-def matrix():
-    """The support matrix, read once from the package."""
+def _raw():
+    """The support matrix file, read once from the package."""
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "support_matrix.json")
     with open(path, encoding="utf-8") as handle:
         return json.load(handle)
+
+
+def default_edition():
+    return _raw()["defaultEdition"]
+
+
+def edition_names():
+    return list(_raw()["editions"])
+
+
+@lru_cache(maxsize=None)
+def _edition_matrix(name):
+    raw = _raw()
+    merged = {key: value for key, value in raw.items() if key not in ("editions",)}
+    merged.update(raw["editions"][name].get("overrides", {}))
+    merged["edition"] = name
+    return merged
+
+
+def activate(edition=None, chosen_by="default", org=None):
+    """Put an edition (and an organisation's rules, see org_policy.py) in force for what follows."""
+    name = edition or default_edition()
+    if name not in edition_names():
+        raise UnknownEdition(f"{shown(name)} is not a policy edition: use one of {', '.join(edition_names())} "
+                             "(az aks azurelinux policy list).")
+    _ACTIVE.update(edition=name, chosenBy=chosen_by if edition else "default", org=org)
+
+
+def active():
+    """{edition, chosenBy, org}: the policy in force."""
+    return dict(_ACTIVE, edition=_ACTIVE["edition"] or default_edition())
+
+
+def matrix():
+    """The support matrix of the edition in force."""
+    return _edition_matrix(_ACTIVE["edition"] or default_edition())
+
+
+def edition_summaries():
+    """Every edition with its date, what it says, and what differs from the default edition."""
+    rows = []
+    base = _edition_matrix(default_edition())
+    for name, edition in _raw()["editions"].items():
+        m = _edition_matrix(name)
+        differs = []
+        if name != default_edition():
+            before = {s for series in base["gpu"]["series"] if series["supported"] for s in series["sizes"]}
+            after = {s for series in m["gpu"]["series"] if series["supported"] for s in series["sizes"]}
+            if after - before:
+                differs.append(f"GPU sizes allowed too: {', '.join(sorted(after - before))}")
+            if m["gpu"]["otherFamilies"]["supported"] != base["gpu"]["otherFamilies"]["supported"]:
+                differs.append("other GPU families: " + ("allowed" if m["gpu"]["otherFamilies"]["supported"]
+                                                         else "refused"))
+            for module in m["securityModules"]:
+                old = next((b for b in base["securityModules"] if b["name"] == module["name"]), None)
+                if old and old["supported"] != module["supported"]:
+                    differs.append(f"{module['name']}: {'allowed' if module['supported'] else 'refused'}"
+                                   + (f" (Azure Linux {module['minAzureLinuxVersion']}+)"
+                                      if module.get("minAzureLinuxVersion") else ""))
+            new_skus = [e["name"] for e in m["osSkus"] if e["name"] not in {b["name"] for b in base["osSkus"]}]
+            if new_skus:
+                differs.append(f"OS SKUs known too: {', '.join(new_skus)}")
+        rows.append({"name": name, "title": edition["title"], "date": edition["date"], "default":
+                     name == default_edition(), "about": edition["about"], "source": edition["source"],
+                     "differsFromDefault": differs})
+    return rows
+
+
+def _with_edition(check, *args):
+    """Run `check` under the edition in force and label each refusal with it; when another edition would allow
+    the same choice, say which and how to choose it. Then apply the organisation's rules, if any."""
+    findings = check(*args)
+    refused = refusals(findings)
+    if refused:
+        name = active()["edition"]
+        allowing = [other for other in edition_names() if other != name and not refusals(_under(other, check, args))]
+        hint = (f" The {allowing[0]} edition allows it: az config set azurelinux.policy={allowing[0]} (or "
+                f"--policy {allowing[0]} with check)." if allowing else "")
+        for finding in refused:
+            finding.message = f"{finding.message} (policy edition {name}){hint}"
+            finding.edition = name
+    return findings
+
+
+def _under(edition, check, args):
+    saved = dict(_ACTIVE)
+    try:
+        _ACTIVE.update(edition=edition, org=None)
+        return check(*args)
+    finally:
+        _ACTIVE.update(saved)
 
 
 def _finding(rule_data, severity, message, subject, value):
@@ -61,9 +161,13 @@ def _finding(rule_data, severity, message, subject, value):
 
 
 # ---- VM sizes ---------------------------------------------------------------------------
-@lru_cache(maxsize=1)
 def _sizes_by_name():
-    return {size.lower(): series for series in matrix()["gpu"]["series"] for size in series["sizes"]}
+    return _sizes_of(active()["edition"])
+
+
+@lru_cache(maxsize=None)
+def _sizes_of(edition):
+    return {size.lower(): series for series in _edition_matrix(edition)["gpu"]["series"] for size in series["sizes"]}
 
 
 def supported_gpu_sizes():
@@ -94,6 +198,12 @@ def classify_vm_size(vm_size):
 
 
 def check_vm_size(vm_size):
+    """Is `vm_size` allowed on Azure Linux pools by the edition in force, and by the organisation's policy?"""
+    findings = _with_edition(_check_vm_size, vm_size)
+    return findings if refusals(findings) else findings + _org().vm_size(vm_size)
+
+
+def _check_vm_size(vm_size):
     if not isinstance(vm_size, str) or not vm_size.strip():
         return [Finding("vm-size-name", ERROR, f"{vm_size!r} is not a VM size name (such as Standard_D4ds_v5).",
                         subject="vm_size", value=vm_size)]
@@ -114,18 +224,58 @@ def gpu_matrix_rows():
             rows.append({"size": size, "series": series["series"], "gpu": series["gpu"],
                          "supported": series["supported"], "reason": series["reason"],
                          "source": series["source"], "date": series["date"],
-                         "laterFacts": series.get("laterFacts")})
+                         "laterFacts": series.get("laterFacts"), "unconfirmed": series.get("unconfirmed")})
     other = matrix()["gpu"]["otherFamilies"]
     rows.append({"size": " | ".join(f"{p}*" for p in matrix()["gpu"]["familyPrefixes"]) + " (other)",
                  "series": "other GPU families", "gpu": "various", "supported": other["supported"],
                  "reason": other["reason"], "source": other["source"], "date": other["date"],
-                 "laterFacts": other.get("laterFacts")})
+                 "laterFacts": other.get("laterFacts"), "unconfirmed": other.get("unconfirmed")})
     return rows
 
 
 # ---- OS SKU and Kubernetes version ------------------------------------------------------
 def os_sku_names():
     return [entry["name"] for entry in matrix()["osSkus"]]
+
+
+def target_os_skus():
+    """The OS SKUs a pool may be created with or moved to under the edition in force."""
+    return [entry["name"] for entry in matrix()["osSkus"] if entry.get("allowed", True)]
+
+
+def os_sku_requirements(os_sku):
+    """What a target OS SKU needs of the pool ({} when nothing): trustedLaunch, hyperVGeneration."""
+    return dict((os_sku_entry(os_sku) or {}).get("requires") or {})
+
+
+def check_os_sku_requirements(os_sku, trusted_launch=None, hyperv_generations=None):
+    """What a target OS SKU needs of the pool: Trusted Launch (`trusted_launch` False refuses; None: not asked)
+    and a VM generation (`hyperv_generations` from the size's capabilities, such as 'V1,V2'; None: unknown)."""
+    entry = os_sku_entry(os_sku) or {}
+    needs = entry.get("requires") or {}
+    findings = []
+    if needs.get("trustedLaunch") and trusted_launch is False:
+        findings.append(_finding(entry, ERROR, f"{entry['name']} needs Trusted Launch: add --enable-secure-boot and "
+                                               f"--enable-vtpm. {entry['reason']}", "os_sku", entry["name"]))
+    generation = needs.get("hyperVGeneration")
+    if generation and hyperv_generations is None:
+        findings.append(_finding(entry, WARNING, f"{entry['name']} needs a {generation} (Gen2) VM size; that could "
+                                                 "not be checked without the VM size list, so make sure the size "
+                                                 "is Gen2.", "vm_size", None))
+    elif generation and generation not in str(hyperv_generations).split(","):
+        findings.append(_finding(entry, ERROR, f"{entry['name']} needs a {generation} (Gen2) VM size, and this one "
+                                               f"offers {hyperv_generations}.", "vm_size", None))
+    return findings
+
+
+def changes_in_place(os_sku):
+    """Does AKS document an in-place change to this OS SKU? If not, a migration goes through a new pool."""
+    return (os_sku_entry(os_sku) or {}).get("inPlace", True)
+
+
+def retiring(os_sku):
+    """{date, replacement, advice} for an OS SKU being retired, or None."""
+    return (os_sku_entry(os_sku) or {}).get("retiring")
 
 
 def canonical_os_sku(os_sku):
@@ -142,13 +292,31 @@ def parse_kubernetes_version(text):
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
+def os_sku_entry(os_sku):
+    """The matrix entry of an OS SKU of the edition in force (legacy names resolved), or None."""
+    legacy = _legacy_os_sku(os_sku)
+    name = canonical_os_sku(legacy["sameAs"] if legacy else os_sku)
+    return next((e for e in matrix()["osSkus"] if e["name"] == name), None) if name else None
+
+
 def check_os_sku(os_sku, kubernetes_version=None):
-    """Is `os_sku` an Azure Linux SKU, and does it run on `kubernetes_version` (when known)?"""
+    """Is `os_sku` an Azure Linux SKU of the edition in force, and does it run on `kubernetes_version` (when
+    known)? The organisation's policy, if any, narrows both."""
+    findings = _with_edition(_check_os_sku, os_sku, kubernetes_version)
+    return findings if refusals(findings) else findings + _org().os_sku(os_sku, kubernetes_version)
+
+
+def _check_os_sku(os_sku, kubernetes_version=None):
     name = canonical_os_sku(os_sku)
     if name is None:
         return [Finding("os-sku-azure-linux-only", ERROR,
-                        f"{shown(os_sku)} is not an Azure Linux OS SKU. Use one of: {', '.join(os_sku_names())}.",
+                        f"{shown(os_sku)} is not an Azure Linux OS SKU. Use one of: {', '.join(target_os_skus())}.",
                         subject="os_sku", value=os_sku)]
+    entry = next(e for e in matrix()["osSkus"] if e["name"] == name)
+    if not entry.get("allowed", True):
+        retiring = entry.get("retiring") or {}
+        return [_finding(entry, ERROR, f"{name} is not a target for new or migrated pools. {entry['reason']} "
+                                       f"{retiring.get('advice', '')}".rstrip(), "os_sku", os_sku)]
     findings = []
     if kubernetes_version is None or kubernetes_version == "":
         return findings
@@ -161,9 +329,10 @@ def check_os_sku(os_sku, kubernetes_version=None):
     entry = next(e for e in matrix()["osSkus"] if e["name"] == name)
     low, high = entry["kubernetes"]["min"], entry["kubernetes"]["max"]
     if (low and version < parse_kubernetes_version(low)) or (high and version > parse_kubernetes_version(high)):
+        span = f"{low} to {high}" if high else f"{low} or later"
         findings.append(_finding(entry, ERROR,
                                  f"{shown(kubernetes_version)} is outside the Kubernetes versions {name} runs on "
-                                 f"({low} to {high}). {entry['reason']} Use a version from {low} to {high}.",
+                                 f"({span}). {entry['reason']} Use a version from {span}.",
                                  "kubernetes_version", kubernetes_version))
     retired = entry.get("retired")
     if retired and version < parse_kubernetes_version(retired["belowKubernetes"]):
@@ -187,7 +356,14 @@ def security_module(name):
     return None
 
 
-def check_security_module(name):
+def check_security_module(name, os_sku=None, kubernetes_version=None):
+    """Is a security module supported by the edition in force, on this OS SKU and version (when known), and
+    allowed by the organisation's policy?"""
+    findings = _with_edition(_check_security_module, name, os_sku, kubernetes_version)
+    return findings if refusals(findings) else findings + _org().security_module(name)
+
+
+def _check_security_module(name, os_sku=None, kubernetes_version=None):
     entry = security_module(name)
     if entry is None:
         return [Finding("security-module-known", ERROR,
@@ -197,6 +373,18 @@ def check_security_module(name):
     if not entry["supported"]:
         return [_finding(entry, ERROR, f"{name} is not supported on Azure Linux node pools. {entry['reason']} "
                                        f"{entry.get('advice', '')}".rstrip(), "security_module", name)]
+    needed = entry.get("minAzureLinuxVersion")
+    if needed and os_sku is not None:
+        version = azure_linux_version(os_sku, kubernetes_version)
+        if version is not None and version < needed:
+            return [_finding(entry, ERROR, f"{name} needs Azure Linux {needed}, and {os_sku} on Kubernetes "
+                                           f"{shown(kubernetes_version)} is Azure Linux {version}. {entry['reason']} "
+                                           "Use --os-sku AzureLinux3.", "security_module", name)]
+        if version is None:
+            return [_finding(entry, WARNING, f"{name} needs Azure Linux {needed}; {os_sku} is Azure Linux 2.0 on "
+                                             "Kubernetes 1.31 or older, where it is missing. Give "
+                                             "--kubernetes-version, or use --os-sku AzureLinux3.",
+                             "security_module", name)]
     if entry.get("manual"):
         return [_finding(entry, INFO, f"{name} is supported through manual configuration. {entry['reason']}",
                          "security_module", name)]
@@ -227,8 +415,30 @@ def preflight(vm_size=None, os_sku=None, kubernetes_version=None, security_modul
     if os_sku is not None or kubernetes_version is not None:
         findings += check_os_sku(os_sku or "AzureLinux", kubernetes_version)
     if security_module_name is not None:
-        findings += check_security_module(security_module_name)
+        findings += check_security_module(security_module_name, os_sku or "AzureLinux", kubernetes_version)
     return findings
+
+
+def check_node_count(count, option="--node-count"):
+    """The organisation's ceiling on pool sizes (the service's own limits are in aks_rules)."""
+    return _org().node_count(count, option)
+
+
+def _org():
+    """The organisation's rules in force (org_policy.Rules), or rules that allow everything."""
+    return _ACTIVE["org"] or _NO_ORG
+
+
+class _NoOrg:
+    """No organisation policy: nothing more is refused."""
+
+    def vm_size(self, *_):
+        return []
+
+    os_sku = security_module = node_count = vm_size
+
+
+_NO_ORG = _NoOrg()
 
 
 def refusals(findings):
@@ -264,7 +474,8 @@ def azure_linux_version(os_sku, kubernetes_version):
 
 
 def is_azure_linux(os_sku):
-    return canonical_os_sku(os_sku) is not None or _legacy_os_sku(os_sku) is not None
+    """Is this OS SKU built on Azure Linux (any SKU the edition in force knows, legacy names included)?"""
+    return os_sku_entry(os_sku) is not None
 
 
 def check_rollback_target(os_sku, kubernetes_version):
@@ -279,6 +490,17 @@ def check_rollback_target(os_sku, kubernetes_version):
                                          f"Azure Linux 2.0, which AKS no longer accepts. {retired['reason']}",
                          "os_sku", os_sku)]
     return []
+
+
+def _staying_warnings(entry, kubernetes_version):
+    """Warnings for a pool that stays on its SKU: Azure Linux 2.0 retired, a SKU being retired."""
+    findings = [f for f in _check_os_sku(entry["name"], kubernetes_version) if f.severity == WARNING] \
+        if entry.get("allowed", True) else []
+    if entry.get("retiring"):
+        retire = entry["retiring"]
+        findings.append(_finding(entry, WARNING, f"{entry['name']} retires on {retire['date']}. {entry['reason']} "
+                                                 f"{retire['advice']}", "os_sku", entry["name"]))
+    return findings
 
 
 # ---- migration sources ------------------------------------------------------------------
@@ -296,13 +518,14 @@ def check_migration_source(os_type, os_sku, vm_size, target_sku, kubernetes_vers
                                    f"{os_sku or os_type} is a Windows pool; only Linux pools can move to Azure "
                                    "Linux. Keep it, or replace it with a new Linux pool.",
                                    subject="os_type", value=os_type)]
-    if is_azure_linux(os_sku):
+    source, target = os_sku_entry(os_sku), os_sku_entry(target_sku)
+    if source is not None:
+        same_family = target is not None and target.get("family") == source.get("family")
         current = azure_linux_version(os_sku, kubernetes_version)
         wanted = azure_linux_version(target_sku, kubernetes_version) if named_target else None
-        if not (current == "2.0" and wanted == "3.0"):
-            legacy = _legacy_os_sku(os_sku)
-            return "nothing-to-do", [f for f in check_os_sku(legacy["sameAs"] if legacy else os_sku,
-                                                             kubernetes_version) if f.severity == WARNING]
+        moves = named_target and (not same_family or (current == "2.0" and wanted == "3.0"))
+        if not moves:
+            return "nothing-to-do", _staying_warnings(source, kubernetes_version)
     findings = check_os_sku(target_sku, kubernetes_version)
     if refusals(findings):
         return "refused", findings

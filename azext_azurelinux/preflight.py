@@ -12,7 +12,7 @@ import logging
 import os
 import time
 
-from azext_azurelinux import aks_rules
+from azext_azurelinux import aks_rules, policy
 from azext_azurelinux.migration import planner
 
 LOGGER = logging.getLogger("cli.azext_azurelinux.preflight")  # the CLI shows its "cli." loggers with --debug
@@ -199,6 +199,15 @@ def apply(plans, views, facts, max_parallel=1):
                 _refuse(plan, "preflight-vm-size", f"{refusal}; choose another size through a new pool "
                                                    "(az aks azurelinux nodepool add), or ask for access to it")
                 continue
+        generations = [(skus.get(s.lower()) or {}).get("hyperVGenerations") for s in planner.pool_vm_sizes(props)] \
+            if skus is not None else [None]
+        required = [f for g in generations for f in policy.check_os_sku_requirements(plan["osSkuAfter"],
+                                                                                     hyperv_generations=g)]
+        refused = policy.refusals(required)
+        if refused:
+            _refuse(plan, "preflight-vm-generation", refused[0].message)
+            continue
+        plan["findings"] = plan["findings"] + [f.to_dict() for f in required]
         if plan["strategy"] == planner.NEW_POOL:
             refusal = _version_refusal(props.get("orchestratorVersion") or view.get("kubernetesVersion"), versions,
                                        location)

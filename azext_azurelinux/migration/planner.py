@@ -113,7 +113,14 @@ def _migration_body(pool, target_sku, tags, roll=None):
     props["tags"] = tags
     if roll:
         props["upgradeSettings"] = dict(props.get("upgradeSettings") or {}, **roll)
+    if policy.os_sku_requirements(target_sku).get("trustedLaunch"):  # such as AzureContainerLinux
+        props["securityProfile"] = dict(props.get("securityProfile") or {}, enableSecureBoot=True, enableVTPM=True)
     return body
+
+
+def _info(rule, message):
+    return {"rule": rule, "severity": policy.INFO, "subject": "os_sku", "value": None, "source": None, "date": None,
+            "message": message}
 
 
 def _image_findings(pool, target_sku):
@@ -157,6 +164,10 @@ def plan_pool(pool, target_sku, strategy, taken_names=(), new_name=None, replace
         plan.update(action=REFUSED, reason=f"the pool is {pool['provisioningState']}; wait for it to finish, or "
                                            "repair it, and run again")
         return plan
+    if strategy == IN_PLACE and not policy.changes_in_place(target):
+        strategy = NEW_POOL
+        plan["findings"].append(_info("migration-new-pool-only", f"AKS documents no in-place change to {target}, so "
+                                                                 "this pool moves through a new pool."))
     plan.update(strategy=strategy, osSkuAfter=target)
     plan["findings"] += _image_findings(pool, target)
     tags = records.tags_of(pool)

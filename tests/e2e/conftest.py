@@ -45,6 +45,12 @@ class Az:
         assert result.code == 0, result
         return result
 
+    def with_env(self, **extra):
+        """The same az and configuration, with more environment variables (such as AZURE_AZURELINUX_POLICY)."""
+        other = Az(dict(self.env, **extra))
+        other.extension_dir = getattr(self, "extension_dir", None)
+        return other
+
 
 @pytest.fixture(scope="session")
 def wheel(tmp_path_factory):

@@ -108,10 +108,12 @@ def test_os_sku_values_and_os_type(api, os_type, sku, ok):
         assert error_of(response) == (400, "InvalidOSSKU")
 
 
-def test_service_refuses_a100_on_azure_linux_late(api):
-    response = api.put_pool("gpu", osSKU="AzureLinux", vmSize="Standard_NC24ads_A100_v4")
+def test_service_takes_nvidia_gpus_on_azure_linux_and_refuses_amd_late(api):
+    """Today's service (the documentation since 2026-04): every NVIDIA size; the founding policy is stricter."""
+    assert api.put_pool("gpu", osSKU="AzureLinux", vmSize="Standard_NC24ads_A100_v4").status_code == 201
+    response = api.put_pool("amd", osSKU="AzureLinux", vmSize="Standard_NV4as_v4")
     assert error_of(response) == (400, "InvalidOSSKU")
-    assert "other than V100 and T4" in response.json()["error"]["message"]
+    assert "other than NVIDIA" in response.json()["error"]["message"]
 
 
 @pytest.mark.parametrize("prop,value,ok", [("maxPods", 9, False), ("maxPods", 10, True), ("maxPods", 251, False),

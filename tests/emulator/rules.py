@@ -10,7 +10,7 @@ import re
 from azure.mgmt.containerservice.models import OSSKU
 
 LINUX_SKUS = {"Ubuntu", "AzureLinux", "AzureLinux3", "CBLMariner", "Ubuntu2204", "Ubuntu2404",
-              "AzureContainerLinux"}
+              "AzureContainerLinux", "AzureLinuxOSGuard"}
 WINDOWS_SKUS = {"Windows2019", "Windows2022", "Windows2025"}
 ALL_SKUS = {sku.value for sku in OSSKU}
 AZURE_LINUX_SKUS = {"AzureLinux", "AzureLinux3", "CBLMariner"}
@@ -24,9 +24,10 @@ VERSION = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?$")
 IMMUTABLE_POOL_PROPERTIES = ("vmSize", "osType", "maxPods", "osDiskSizeGB", "osDiskType",
                              "vnetSubnetID", "podSubnetID", "availabilityZones", "kubeletDiskType")
 
-# GPU sizes the service accepts for Azure Linux: V100 (NCv3) and T4 (NCasT4_v3).
+# GPU sizes the service accepts for Azure Linux today (api 2026-06-01): every NVIDIA size used on AKS
+# (the documentation since 2026-04; V100 and T4 only until 2025). AMD GPU sizes (NVv4, NG) are refused.
 _GPU_PREFIXES = ("standard_nc", "standard_nd", "standard_nv", "standard_ng")
-_AZURE_LINUX_GPU_OK = re.compile(r"^standard_nc\d+r?s_v3$|^standard_nc\d+as_t4_v3$", re.IGNORECASE)
+_AZURE_LINUX_GPU_REFUSED = re.compile(r"^standard_nv\d+as_v4$|^standard_ng", re.IGNORECASE)
 
 DEFAULT_KUBERNETES_VERSION = "1.33.5"
 DEFAULT_VM_SIZE = "Standard_D2ds_v5"
@@ -117,16 +118,23 @@ def validate_pool(name, props, kubernetes_version, existing=None, prefix="agentP
         raise ServiceError(400, "InvalidOSSKU",
                            f"OSSKU '{sku}' is not valid for osType '{os_type}'.", "osSKU")
     for vm_size in vm_sizes(props, existing):
-        if sku in AZURE_LINUX_SKUS and is_gpu_size(vm_size) and not _AZURE_LINUX_GPU_OK.match(vm_size):
+        if sku in AZURE_LINUX_SKUS and is_gpu_size(vm_size) and _AZURE_LINUX_GPU_REFUSED.match(vm_size):
             raise ServiceError(400, "InvalidOSSKU",
-                               "AzureLinux does not currently support GPU enabled VMs other than V100 and T4.",
-                               "osSKU")
+                               "AzureLinux does not currently support GPU enabled VMs other than NVIDIA.", "osSKU")
     if sku == "AzureLinux3" and kubernetes_version:
         major_minor = parse_version(kubernetes_version)
         if not (1, 28) <= major_minor <= (1, 36):
             raise ServiceError(400, "InvalidOSSKU",
                                f"OSSKU 'AzureLinux3' is not supported on Kubernetes {kubernetes_version}; "
                                "it requires 1.28 to 1.36.", "osSKU")
+    if sku == "AzureContainerLinux":
+        if kubernetes_version and parse_version(kubernetes_version) < (1, 34):
+            raise ServiceError(400, "InvalidOSSKU", f"OSSKU 'AzureContainerLinux' requires Kubernetes 1.34 or later, "
+                                                    f"not {kubernetes_version}.", "osSKU")
+        security = dict((existing or {}).get("securityProfile") or {}, **(props.get("securityProfile") or {}))
+        if not (security.get("enableSecureBoot") and security.get("enableVTPM")):
+            raise invalid("OSSKU 'AzureContainerLinux' requires Trusted Launch: securityProfile.enableSecureBoot and "
+                          "enableVTPM must be true.", "securityProfile")
     props["osSKU"] = sku
 
     count = _int(props, "count", prefix)
