@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test unit e2e bench wheel clean
+.PHONY: venv demo test lint unit e2e bench wheel clean
 
 $(STAMP): setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,8 +20,13 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python demo/run.py
 
-test: $(STAMP)
+test: $(STAMP) lint
 	$(BIN)/python -m pytest -n auto tests
+
+# pylint and flake8 as the azure-cli-extensions repository runs them on an extension (pylintrc, .flake8)
+lint: $(STAMP)
+	$(BIN)/python -m pylint --rcfile=pylintrc azext_azurelinux
+	$(BIN)/python -m flake8 azext_azurelinux
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit

@@ -1,4 +1,8 @@
 #!/usr/bin/env python
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """Packaging of the azurelinux Azure CLI extension."""
 from codecs import open as open1
 
@@ -31,6 +35,8 @@ DEV_DEPENDENCIES = [
     "pytest-xdist>=3.5",
     "hypothesis>=6.100",
     "jsonschema>=4.18",
+    "pylint>=3",
+    "flake8>=7",
     "build>=1.0",
     "wheel",
 ]

@@ -1,10 +1,14 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """Help for the person at the terminal: every group and command, each with examples that run as written."""
 from knack.help_files import helps
 
 helps["aks azurelinux"] = """
 type: group
-short-summary: Run AKS node pools on Azure Linux, with the support policy checked before anything is sent.
-long-summary: |
+short-summary: Commands to run AKS node pools on Azure Linux, with the support policy checked before anything is sent.
+long-summary: >
     Create clusters whose nodes run Azure Linux, add Azure Linux node pools, and migrate existing pools to
     Azure Linux. Choices the support policy refuses (such as the NC A100 v4 GPU series or AppArmor) are
     refused on the client with the reason, before any request reaches Azure.
@@ -13,7 +17,7 @@ long-summary: |
 helps["aks azurelinux create"] = """
 type: command
 short-summary: Create an AKS cluster whose system node pool runs Azure Linux.
-long-summary: |
+long-summary: >
     The create is a conditional PUT: if a cluster of that name already exists, nothing is changed and the
     command says so. Without --location the cluster goes where its resource group is.
 examples:
@@ -40,7 +44,7 @@ examples:
 helps["aks azurelinux check"] = """
 type: command
 short-summary: Check a VM size, OS SKU, Kubernetes version and security module against the support policy, offline; or a cluster's migration, live.
-long-summary: |
+long-summary: >
     Offline, it sends no request to Azure, so it runs anywhere, such as an early step of a CI pipeline. It
     prints every finding with its rule, severity, message and source, and exits with code 1 when anything is
     refused. With --resource-group and --cluster-name it plans that cluster's migration and runs the live
@@ -61,7 +65,7 @@ examples:
 
 helps["aks azurelinux vm-size"] = """
 type: group
-short-summary: The GPU part of the support matrix.
+short-summary: Commands to see the GPU part of the support policy.
 """
 
 helps["aks azurelinux vm-size list"] = """
@@ -79,7 +83,7 @@ examples:
 helps["aks azurelinux migrate"] = """
 type: command
 short-summary: Plan and migrate every eligible node pool of a cluster to Azure Linux.
-long-summary: |
+long-summary: >
     Reads the cluster's pools and plans each one: migrate, nothing to do (already on the target), or refused
     with the reason (Windows pools, GPU sizes the policy refuses). Shows the plan, asks once (or not, with
     --yes), then runs at most --max-parallel pool operations at a time. A 409 from AKS (another operation in
@@ -114,17 +118,19 @@ examples:
 
 helps["aks azurelinux nodepool"] = """
 type: group
-short-summary: Add, list, show, delete, migrate and roll back Azure Linux node pools.
+short-summary: Commands to add, list, show, delete, migrate and roll back Azure Linux node pools.
 """
 
 helps["aks azurelinux nodepool add"] = """
 type: command
 short-summary: Add an Azure Linux node pool to a cluster.
-long-summary: |
+long-summary: >
     The add is a conditional PUT: if a pool of that name already exists, nothing is changed and the command
-    says so. GPU sizes of the NCv3 and NCasT4_v3 series are supported; NC A100 v4 and other GPU families are
-    refused before anything is sent. --security-module selinux labels the pool and tells you what to
-    configure on its nodes; apparmor is refused.
+    says so. Under the founding policy edition (the default), GPU sizes of the NCv3 and NCasT4_v3 series are
+    supported and NC A100 v4 and other GPU families are refused before anything is sent; the aks-2026 edition
+    allows every NVIDIA size (az aks azurelinux policy list). --security-module selinux labels the pool and
+    tells you what to configure on its nodes; apparmor is refused under founding and allowed on Azure Linux 3.0
+    under aks-2026.
 examples:
   - name: Add a T4 GPU pool.
     text: az aks azurelinux nodepool add -g MyResourceGroup --cluster-name MyCluster -n gpu --node-vm-size Standard_NC4as_T4_v3
@@ -171,7 +177,7 @@ examples:
 helps["aks azurelinux nodepool migrate"] = """
 type: command
 short-summary: Migrate one node pool to Azure Linux, in place or through a new pool.
-long-summary: |
+long-summary: >
     in-place (default) changes the pool's OS SKU and nothing else, with If-Match on the pool's ETag so that a
     concurrent change is not overwritten; AKS reimages the nodes with surge. new-pool creates a pool that
     clones every setting of the old one, waits until it has Succeeded, then deletes the old pool; if anything
@@ -195,7 +201,7 @@ examples:
 helps["aks azurelinux nodepool rollback"] = """
 type: command
 short-summary: Put a node pool migrated in place back on the OS SKU it had before the migration.
-long-summary: |
+long-summary: >
     Reads the OS SKU that the in-place migration recorded on the pool (the tag
     azurelinux-migration-from-os-sku) and changes the pool back to it in one PUT, with If-Match on the pool's
     ETag; AKS reimages the nodes. The record is removed in the same PUT. Refused, with nothing sent, when no
@@ -224,7 +230,7 @@ examples:
 helps["aks azurelinux policy"] = """
 type: group
 short-summary: Commands to see the support policy in force and its editions.
-long-summary: |
+long-summary: >
     The policy comes in editions: founding (the default) and aks-2026 (today's documented AKS support). Choose
     one with `az config set azurelinux.policy=aks-2026` (or the environment variable AZURE_AZURELINUX_POLICY).
     An organisation's own JSON file (`az config set azurelinux.policy_file=PATH`, or

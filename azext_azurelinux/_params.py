@@ -1,14 +1,26 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """Arguments, named as `az aks` names them so that users' habits carry over."""
-from azure.cli.core.commands.parameters import get_enum_type, get_location_type, tags_type
+from azure.cli.core.commands.parameters import (get_enum_type, get_location_type, get_resource_name_completion_list,
+                                                tags_type)
 from knack.arguments import CLIArgumentType
+
+from azext_azurelinux._completers import (get_kubernetes_version_completion_list, get_nodepool_completion_list,
+                                          get_policy_edition_completion_list, get_vm_size_completion_list)
+
+CLUSTERS = "Microsoft.ContainerService/ManagedClusters"
 
 OS_SKUS = ["AzureLinux", "AzureLinux3"]  # the founding edition's; aks-2026 adds AzureContainerLinux
 SECURITY_MODULES = ["none", "selinux", "apparmor"]
 
 
-def load_arguments(self, _):
-    cluster_name = CLIArgumentType(options_list=["--cluster-name"], help="Name of the managed cluster.")
-    nodepool_name = CLIArgumentType(options_list=["--name", "-n", "--nodepool-name"], help="Name of the node pool.")
+def load_arguments(self, _):  # pylint: disable=too-many-statements
+    cluster_name = CLIArgumentType(options_list=["--cluster-name"], help="Name of the managed cluster.",
+                                   completer=get_resource_name_completion_list(CLUSTERS))
+    nodepool_name = CLIArgumentType(options_list=["--name", "-n", "--nodepool-name"], help="Name of the node pool.",
+                                    completer=get_nodepool_completion_list)
     # Free text rather than an enum: an unknown SKU or module gets the policy's reason, not a bare list.
     os_sku = CLIArgumentType(options_list=["--os-sku"], default="AzureLinux",
                              help=f"Azure Linux OS SKU: {' or '.join(OS_SKUS)}. AzureLinux is Azure Linux 3.0 on "
@@ -28,9 +40,10 @@ def load_arguments(self, _):
         c.argument("os_sku", os_sku)
         c.argument("security_module", security_module)
         c.argument("dry_run", dry_run)
-        c.argument("node_vm_size", options_list=["--node-vm-size", "-s"], help="VM size of the nodes.")
+        c.argument("node_vm_size", options_list=["--node-vm-size", "-s"], help="VM size of the nodes.",
+                   completer=get_vm_size_completion_list)
         c.argument("kubernetes_version", options_list=["--kubernetes-version", "-k"],
-                   help="Kubernetes version, such as 1.33 or 1.33.5.")
+                   help="Kubernetes version, such as 1.33 or 1.33.5.", completer=get_kubernetes_version_completion_list)
         c.argument("node_count", options_list=["--node-count", "-c"], type=int, help="Number of nodes.")
         c.argument("zones", options_list=["--zones", "-z"], nargs="+", help="Availability zones: 1, 2 and/or 3.")
         c.argument("max_pods", options_list=["--max-pods", "-m"], type=int,
@@ -42,7 +55,8 @@ def load_arguments(self, _):
 
     for scope in ("aks azurelinux create", "aks azurelinux migrate", "aks azurelinux wait"):
         with self.argument_context(scope) as c:
-            c.argument("name", options_list=["--name", "-n"], help="Name of the managed cluster.")
+            c.argument("name", options_list=["--name", "-n"], help="Name of the managed cluster.",
+                       completer=get_resource_name_completion_list(CLUSTERS))
 
     with self.argument_context("aks azurelinux create") as c:
         c.argument("location", get_location_type(self.cli_ctx), help="Location. Default: the resource group's.")
@@ -58,7 +72,7 @@ def load_arguments(self, _):
 
     for scope in ("aks azurelinux check", "aks azurelinux vm-size list"):
         with self.argument_context(scope) as c:
-            c.argument("policy_edition", options_list=["--policy"],
+            c.argument("policy_edition", options_list=["--policy"], completer=get_policy_edition_completion_list,
                        help="Policy edition to check against instead of the one in force (az aks azurelinux policy "
                             "list), without changing the setting.")
 
@@ -68,7 +82,8 @@ def load_arguments(self, _):
         c.argument("resource_group_name", options_list=["--resource-group", "-g"], required=False,
                    help="With --cluster-name: check a migration of that cluster live (quota, VM sizes, versions).")
         c.argument("cluster_name", options_list=["--cluster-name"],
-                   help="Cluster whose migration to check live, with nothing changed.")
+                   help="Cluster whose migration to check live, with nothing changed.",
+                   completer=get_resource_name_completion_list(CLUSTERS))
         c.argument("strategy", arg_type=get_enum_type(["in-place", "new-pool"]), default=None,
                    help="Strategy of the migration to check (with --cluster-name). Default: in-place.")
         c.argument("max_surge", options_list=["--max-surge"],
@@ -91,7 +106,7 @@ def load_arguments(self, _):
                    action="store_true", help="Turn on the cluster autoscaler; needs --min-count and --max-count.")
         c.argument("min_count", type=int, help="Smallest node count the autoscaler may set.")
         c.argument("max_count", type=int, help="Largest node count the autoscaler may set.")
-        c.argument("os_disk_size_gb", options_list=["--os-disk-size-gb"], type=int,
+        c.argument("node_osdisk_size", options_list=["--node-osdisk-size"], type=int,
                    help="OS disk size in GB (0 for the VM size's default, up to 2048).")
         c.argument("gpu_driver", arg_type=get_enum_type(["Install", "None"]),
                    help="Install the GPU driver (Install, the service's default) or not (None); GPU sizes only.")
@@ -119,7 +134,7 @@ def load_arguments(self, _):
                             "default: put them back into service and fail).")
 
     with self.argument_context("aks azurelinux nodepool delete") as c:
-        c.argument("ignore_pod_disruption_budget", action="store_true",
+        c.argument("ignore_pdb", options_list=["--ignore-pdb", "-i"], action="store_true",
                    help="Delete without waiting for PodDisruptionBudgets to allow evictions.")
 
     for scope in ("aks azurelinux nodepool migrate", "aks azurelinux migrate"):

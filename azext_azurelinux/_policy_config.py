@@ -1,3 +1,7 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """Which policy is in force for this command: the edition and the organisation's file, from the CLI's
 configuration (`az config set azurelinux.policy=...`, `azurelinux.policy_file=...`, or the environment
 variables AZURE_AZURELINUX_POLICY and AZURE_AZURELINUX_POLICY_FILE, as the CLI maps every key) or from

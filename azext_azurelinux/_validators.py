@@ -1,3 +1,7 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """Command validators: thin glue from `policy` and `aks_rules` to the CLI's error types.
 
 Each runs before the command sends anything, so a refused choice costs no request. A
@@ -157,7 +161,7 @@ def validate_nodepool_add(namespace):
     _pool_shape(namespace, mode)
     _refuse("", aks_rules.autoscaler(namespace.enable_cluster_autoscaler, namespace.node_count,
                                      namespace.min_count, namespace.max_count, mode))
-    _refuse("--os-disk-size-gb", aks_rules.os_disk_size(getattr(namespace, "os_disk_size_gb", None)))
+    _refuse("--node-osdisk-size", aks_rules.os_disk_size(getattr(namespace, "node_osdisk_size", None)))
     _roll(namespace)
     _refuse("--max-surge", aks_rules.pool_with_surge(namespace.node_count, namespace.max_surge)
             if namespace.max_surge else None)

@@ -1,3 +1,7 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """The rules AKS itself enforces on clusters and agent pools, checked on the client.
 
 Pure functions: each returns None when the value is fine, or one sentence that starts
@@ -42,7 +46,7 @@ def resource_group_name(name):
     return None
 
 
-def node_count(count, mode="User", option="--node-count"):
+def node_count(count, mode="User"):
     low = 1 if str(mode).lower() == "system" else 0
     if count is None:
         return None
@@ -52,7 +56,7 @@ def node_count(count, mode="User", option="--node-count"):
     return None
 
 
-def autoscaler(enabled, count, min_count, max_count, mode="User"):
+def autoscaler(enabled, count, min_count, max_count, mode="User"):  # pylint: disable=too-many-return-statements
     """The autoscaler bounds as AKS checks them; count may be None (it then starts at min_count)."""
     low = 1 if str(mode).lower() == "system" else 0
     if not enabled:

@@ -1,3 +1,7 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """Builders: validated arguments to SDK models. Pure: no client, no I/O.
 
 `get_model(name)` returns an SDK model class (the command's `cmd.get_models` in the CLI,

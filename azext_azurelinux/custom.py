@@ -1,10 +1,14 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """Command functions: fetch, build, send, wait, report. The thinking is in policy, builders and the planner."""
 import json
 import sys
 import time
 
-from azure.cli.core.azclierror import (InvalidArgumentValueError, ResourceNotFoundError, UnclassifiedUserFault,
-                                       ValidationError)
+from azure.cli.core.azclierror import (BadRequestError, InvalidArgumentValueError, ManualInterrupt, NoTTYError,
+                                       ResourceNotFoundError)
 from azure.cli.core.util import sdk_no_wait
 from knack.log import get_logger
 
@@ -17,11 +21,11 @@ PROGRESS_SECONDS = 15  # how often a long wait says it is still waiting
 
 
 # ---- helpers ----------------------------------------------------------------------------
-def _model_getter(cmd):
+def _model_getter(cmd, operation_group="agent_pools"):
     from azure.cli.core.profiles import ResourceType
 
     def get_model(name):
-        return cmd.get_models(name, resource_type=ResourceType.MGMT_CONTAINERSERVICE, operation_group="agent_pools")
+        return cmd.get_models(name, resource_type=ResourceType.MGMT_CONTAINERSERVICE, operation_group=operation_group)
     return get_model
 
 
@@ -30,13 +34,14 @@ def _subscription(cmd):
     return get_subscription_id(cmd.cli_ctx)
 
 
-def _api_version(client):
-    return client._config.api_version  # pylint: disable=protected-access
+def _api_version(cmd):
+    from azure.cli.core.profiles import ResourceType, get_api_version
+    return get_api_version(cmd.cli_ctx, ResourceType.MGMT_CONTAINERSERVICE)
 
 
-def _dry_run(cmd, client, path, model, headers):
+def _dry_run(cmd, client, path, model, headers):  # pylint: disable=unused-argument
     return {"dryRun": True, "method": "PUT",
-            "url": f"/subscriptions/{_subscription(cmd)}/resourceGroups/{path}?api-version={_api_version(client)}",
+            "url": f"/subscriptions/{_subscription(cmd)}/resourceGroups/{path}?api-version={_api_version(cmd)}",
             "headers": headers, "body": builders.request_body(model)}
 
 
@@ -60,9 +65,44 @@ def _with_readiness(pool):
     return shown
 
 
-def _progress(message):
-    sys.stderr.write(f"{message}\n")
-    sys.stderr.flush()
+class _Progress:
+    """Progress as the CLI shows it: nothing under --only-show-errors; on a terminal, each event on a line of its own
+    with the CLI's spinner running between them; in a log (no terminal), plain lines on stderr."""
+
+    def __init__(self):
+        self.cli_ctx, self.hook = None, None
+        import threading
+        self.lock = threading.Lock()
+
+    def start(self, cmd):
+        self.cli_ctx = cmd.cli_ctx
+        self.hook = None
+        if not self.quiet and sys.stderr.isatty():
+            self.hook = cmd.cli_ctx.get_progress_controller()
+        return self
+
+    @property
+    def quiet(self):
+        return bool(getattr(self.cli_ctx, "only_show_errors", False))
+
+    def __call__(self, message):
+        if self.quiet:
+            return
+        with self.lock:
+            if self.hook is not None:
+                sys.stderr.write("\r\x1b[K")  # the spinner's line, cleared before the event is written
+            sys.stderr.write(f"{message}\n")
+            sys.stderr.flush()
+            if self.hook is not None:
+                self.hook.add(message="In progress")
+
+    def end(self):
+        if self.hook is not None:
+            self.hook.end()
+            self.hook = None
+
+
+_progress = _Progress()
 
 
 # ---- cluster ----------------------------------------------------------------------------
@@ -75,7 +115,7 @@ def create_cluster(cmd, client, resource_group_name, name, location=None, nodepo
         from azext_azurelinux._client_factory import cf_resource_groups
         location = cf_resource_groups(cmd.cli_ctx).get(resource_group_name).location
     cluster = builders.build_managed_cluster(
-        _model_getter(cmd), name=name, resource_group_name=resource_group_name,
+        _model_getter(cmd, "managed_clusters"), name=name, resource_group_name=resource_group_name,
         subscription_id=_subscription(cmd), location=location, nodepool_name=nodepool_name, node_count=node_count,
         node_vm_size=node_vm_size, os_sku=os_sku, kubernetes_version=kubernetes_version, zones=zones,
         max_pods=max_pods, security_module=security_module, enable_fips_image=enable_fips_image,
@@ -98,10 +138,11 @@ def get_cluster(cmd, client, resource_group_name, name):  # pylint: disable=unus
 
 
 # ---- node pools -------------------------------------------------------------------------
-def add_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_name, node_vm_size=None, node_count=3,
+def add_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_name,  # pylint: disable=too-many-locals
+                 node_vm_size=None, node_count=3,
                  mode="User", os_sku="AzureLinux", kubernetes_version=None, labels=None, node_taints=None,
                  zones=None, max_pods=None, enable_cluster_autoscaler=False, min_count=None, max_count=None,
-                 os_disk_size_gb=None, gpu_driver=None, security_module=None, enable_fips_image=False,
+                 node_osdisk_size=None, gpu_driver=None, security_module=None, enable_fips_image=False,
                  enable_secure_boot=False, enable_vtpm=False, tags=None, max_surge=None, max_unavailable=None,
                  drain_timeout=None, node_soak_duration=None, undrainable_node_behavior=None, no_wait=False,
                  dry_run=False):
@@ -111,7 +152,7 @@ def add_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_name, 
         _model_getter(cmd), node_vm_size=node_vm_size, node_count=node_count, mode=mode, os_sku=os_sku,
         kubernetes_version=kubernetes_version, labels=labels, node_taints=node_taints, zones=zones,
         max_pods=max_pods, enable_cluster_autoscaler=enable_cluster_autoscaler, min_count=min_count,
-        max_count=max_count, os_disk_size_gb=os_disk_size_gb, gpu_driver=gpu_driver,
+        max_count=max_count, os_disk_size_gb=node_osdisk_size, gpu_driver=gpu_driver,
         security_module=security_module, enable_fips_image=enable_fips_image,
         enable_secure_boot=enable_secure_boot, enable_vtpm=enable_vtpm, tags=tags, roll=roll)
     if dry_run:
@@ -182,14 +223,14 @@ def _not_found(error, resource_group_name, cluster_name, nodepool_name, cluster_
 
 
 def delete_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_name,  # pylint: disable=unused-argument
-                    ignore_pod_disruption_budget=False, no_wait=False):
+                    ignore_pdb=False, no_wait=False):
     from azure.core.exceptions import HttpResponseError
-    kwargs = {"ignore_pod_disruption_budget": True} if ignore_pod_disruption_budget else {}
+    kwargs = {"ignore_pod_disruption_budget": True} if ignore_pdb else {}
     try:
         return sdk_no_wait(no_wait, client.begin_delete, resource_group_name, cluster_name, nodepool_name, **kwargs)
     except HttpResponseError as error:
         if _error_code(error) == "OperationNotAllowed" and "system agent pool" in str(error):
-            raise ValidationError(
+            raise BadRequestError(
                 f"--name {nodepool_name} is the last System pool of cluster {cluster_name}, and a cluster must "
                 "keep one: add another System pool first (az aks azurelinux nodepool add --mode System), then "
                 "delete this one.") from None
@@ -201,7 +242,9 @@ def check(cmd, node_vm_size=None, os_sku=None, kubernetes_version=None, security
           resource_group_name=None, cluster_name=None, strategy=None, max_surge=None, max_parallel=None,
           policy_edition=None):
     """The offline preflight of a choice, or (with --cluster-name) the live preflight of a cluster's migration:
-    every finding, and a non-zero exit when anything is refused."""
+    every finding, and a non-zero exit when anything is refused. `policy_edition` (--policy) is put in force by the
+    validator."""
+    # pylint: disable=unused-argument
     if cluster_name is not None:
         return _check_migration(cmd, resource_group_name, cluster_name, os_sku, strategy or migration.IN_PLACE,
                                 max_surge, max_parallel or 2)
@@ -216,12 +259,21 @@ def check(cmd, node_vm_size=None, os_sku=None, kubernetes_version=None, security
 
 
 def _exit_after_output(cli_ctx, code):
-    """Let the CLI print the result as usual (-o, --query), then exit with `code`."""
-    from knack.events import EVENT_CLI_SUCCESSFUL_EXECUTE
+    """Let the CLI print the result as usual (-o, --query), then exit with `code`: for this invocation only, so that
+    a script that runs several commands in one process (get_default_cli().invoke) gets each one's own code."""
+    from knack.events import EVENT_CLI_POST_EXECUTE, EVENT_CLI_SUCCESSFUL_EXECUTE
+    invocation = getattr(cli_ctx, "invocation", None)
 
-    def leave(_cli_ctx, **_):
-        sys.exit(code)
+    def forget(*_, **__):
+        cli_ctx.unregister_event(EVENT_CLI_SUCCESSFUL_EXECUTE, leave)
+        cli_ctx.unregister_event(EVENT_CLI_POST_EXECUTE, forget)
+
+    def leave(cli, **_):
+        forget()
+        if getattr(cli, "invocation", None) is invocation:
+            sys.exit(code)
     cli_ctx.register_event(EVENT_CLI_SUCCESSFUL_EXECUTE, leave)
+    cli_ctx.register_event(EVENT_CLI_POST_EXECUTE, forget)  # an invocation that failed leaves nothing behind
 
 
 def _check_migration(cmd, resource_group_name, cluster_name, os_sku, strategy, max_surge, max_parallel):
@@ -302,8 +354,8 @@ class _SdkPoolOps:
         try:
             poller = migration.retry_on_conflict(
                 start, is_conflict, lambda m: self.progress(f"{name}: {m}"),
-                sleep=lambda seconds: self._sleep_or_stop(name, seconds, "not started (it was waiting for a 409 "
-                                                                        "to clear)"))
+                sleep=lambda seconds: self._sleep_or_stop(
+                    name, seconds, "not started (it was waiting for a 409 to clear)"))
         except AzureError as error:
             raise migration.StepError(_one_line(error), accepted=False,
                                       status=getattr(error, "status_code", None)) from error
@@ -355,8 +407,9 @@ class _SdkPoolOps:
         except AzureError as error:
             raise migration.StepError(_one_line(error), accepted=False) from error
 
-    def wait(self, name, gone=False):
-        """Read the pool until it is no longer busy (or, with `gone`, until it no longer exists)."""
+    def wait(self, name, gone=False):  # pylint: disable=unused-argument
+        """Read the pool until it is no longer busy; a pool that no longer exists reads as "gone" (so `gone`, the
+        executor's hint that a delete is awaited, needs no branch of its own)."""
         from azure.core.exceptions import AzureError, ResourceNotFoundError as NotFound
         started = noted = time.monotonic()
         errors = 0
@@ -439,10 +492,10 @@ def _confirm(question, yes):
     from knack.prompting import NoTTYException, prompt_y_n
     try:
         if not prompt_y_n(question, default="n"):
-            raise UnclassifiedUserFault("Nothing was changed: the migration was not confirmed.")
+            raise ManualInterrupt("Operation cancelled: nothing was changed.")
     except NoTTYException:
-        raise ValidationError("This migration disrupts workloads and needs confirmation, but there is no terminal to "
-                              "ask: run it again with --yes. Nothing was changed.") from None
+        raise NoTTYError("This migration disrupts workloads and needs confirmation, but there is no terminal to ask: "
+                         "run it again with --yes. Nothing was changed.") from None
 
 
 def _show_plan(plans):
@@ -468,6 +521,7 @@ def _resume_command():
 def _finish(cmd, report, signals):
     """Say what did not migrate (and, after a stop, what is in flight and how to resume); set the exit code.
     A pool the preflight refused needed migrating and did not: it counts as not migrated."""
+    _progress.end()
     stopped = [r for r in report["pools"] if r["outcome"] == "interrupted"]
     failed = [r for r in report["pools"] if r["outcome"] in ("failed", "not-started")] + \
         _refused_by_preflight(report["pools"])
@@ -568,10 +622,11 @@ def _refused_by_preflight(results):
     return [r for r in results if (r.get("preflight") or {}).get("refused")]
 
 
-def migrate_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_name, os_sku=None,
-                     strategy=migration.IN_PLACE, new_name=None, max_surge=None, max_unavailable=None,
+def migrate_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_name,  # pylint: disable=too-many-locals
+                     os_sku=None, strategy=migration.IN_PLACE, new_name=None, max_surge=None, max_unavailable=None,
                      drain_timeout=None, node_soak_duration=None, undrainable_node_behavior=None,
                      skip_preflight=False, yes=False, dry_run=False):
+    _progress.start(cmd)
     # One read of the cluster gives the pool, the names a replacement must avoid, and the records earlier runs left.
     service = _service(cmd)
     cluster, views = _cluster_pools(cmd, resource_group_name, cluster_name, service=service)
@@ -597,7 +652,7 @@ def migrate_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_na
         _preflight(cmd, service, cluster.location, [plan], views, max_parallel=1)
     target = os_sku or migration.DEFAULT_TARGET
     if plan["action"] == migration.REFUSED:
-        raise ValidationError(f"--name {nodepool_name} cannot move to {target}: {plan['reason']}")
+        raise InvalidArgumentValueError(f"--name {nodepool_name} cannot move to {target}: {plan['reason']}")
     if dry_run or plan["action"] == migration.NOTHING:
         if plan["action"] == migration.NOTHING:
             _progress(f"{nodepool_name}: nothing to do: {plan['reason']}.")
@@ -616,11 +671,13 @@ def migrate_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_na
     return result
 
 
-def migrate_cluster(cmd, client, resource_group_name, name, os_sku=None, strategy=migration.IN_PLACE,
-                    max_parallel=2, continue_on_error=False, max_surge=None, max_unavailable=None,
+def migrate_cluster(cmd, client, resource_group_name, name, os_sku=None,  # pylint: disable=too-many-locals
+                    strategy=migration.IN_PLACE, max_parallel=2, continue_on_error=False, max_surge=None,
+                    max_unavailable=None,
                     drain_timeout=None, node_soak_duration=None, undrainable_node_behavior=None,
                     skip_preflight=False, yes=False, dry_run=False):
-    service = _service(cmd)
+    _progress.start(cmd)
+    service = client  # the ContainerServiceClient: the cluster's read, the preflight's reads, the pool operations
     pools_client = service.agent_pools
     cluster, views = _cluster_pools(cmd, resource_group_name, name, "--name", service=service)
     roll = builders.upgrade_settings(max_surge, max_unavailable, drain_timeout, node_soak_duration,
@@ -654,12 +711,13 @@ def migrate_cluster(cmd, client, resource_group_name, name, os_sku=None, strateg
 def rollback_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_name, yes=False, dry_run=False,
                       no_wait=False):
     """Put a pool migrated in place back on the OS SKU recorded before the migration."""
+    _progress.start(cmd)
     _, views = _cluster_pools(cmd, resource_group_name, cluster_name)
     view = next((v for v in views if v["name"] == nodepool_name), None)
     if view is None:
         replaced = _replaced_by(views, nodepool_name)
         if replaced:
-            raise ValidationError(
+            raise InvalidArgumentValueError(
                 f"--name {nodepool_name} was migrated through a new pool: {replaced[0]} replaced it and "
                 f"{nodepool_name} was deleted, so there is nothing to roll back to. To go back, add a pool with the "
                 f"old OS SKU (az aks nodepool add {_where(resource_group_name, cluster_name)} --os-sku ...) and "
@@ -667,7 +725,7 @@ def rollback_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_n
         raise ResourceNotFoundError(_not_found(None, resource_group_name, cluster_name, nodepool_name))
     plan = migration.plan_rollback(view)
     if plan["action"] == migration.REFUSED:
-        raise ValidationError(f"--name {nodepool_name} cannot be rolled back: {plan['reason']}")
+        raise InvalidArgumentValueError(f"--name {nodepool_name} cannot be rolled back: {plan['reason']}")
     if dry_run:
         return dict(plan, outcome="planned")
     _show_plan([plan])

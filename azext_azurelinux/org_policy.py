@@ -1,3 +1,7 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """An organisation's own policy: a JSON file that can only narrow the policy edition in force.
 
     az config set azurelinux.policy_file=PATH        (or AZURE_AZURELINUX_POLICY_FILE=PATH)
@@ -31,7 +35,7 @@ def schema():
         return json.load(handle)
 
 
-def validate(document, node=None, where=""):
+def validate(document, node=None, where=""):  # pylint: disable=too-many-return-statements
     """The first way `document` breaks the schema, as (field, problem), or None."""
     node = schema() if node is None else node
     expected = node.get("type")

@@ -1,3 +1,7 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """The support policy: pure functions over `support_matrix.json`.
 
 Each answers one question (is this VM size, this OS SKU at this Kubernetes version, this
@@ -18,7 +22,7 @@ INFO = "info"
 _VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?$")
 
 
-class Finding:
+class Finding:  # pylint: disable=too-many-instance-attributes
     """One rule's verdict on one value."""
 
     __slots__ = ("rule", "severity", "message", "source", "date", "subject", "value", "edition")
@@ -314,9 +318,9 @@ def _check_os_sku(os_sku, kubernetes_version=None):
                         subject="os_sku", value=os_sku)]
     entry = next(e for e in matrix()["osSkus"] if e["name"] == name)
     if not entry.get("allowed", True):
-        retiring = entry.get("retiring") or {}
+        retirement = entry.get("retiring") or {}
         return [_finding(entry, ERROR, f"{name} is not a target for new or migrated pools. {entry['reason']} "
-                                       f"{retiring.get('advice', '')}".rstrip(), "os_sku", os_sku)]
+                                       f"{retirement.get('advice', '')}".rstrip(), "os_sku", os_sku)]
     findings = []
     if kubernetes_version is None or kubernetes_version == "":
         return findings
@@ -429,7 +433,7 @@ def _org():
     return _ACTIVE["org"] or _NO_ORG
 
 
-class _NoOrg:
+class _NoOrg:  # pylint: disable=too-few-public-methods
     """No organisation policy: nothing more is refused."""
 
     def vm_size(self, *_):

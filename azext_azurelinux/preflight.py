@@ -1,3 +1,7 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """The live preflight of a migration: vCPU quota, VM size availability and Kubernetes versions.
 
 Two halves. `read_facts` reads what Azure says (usages, the resource SKU catalogue, the Kubernetes
@@ -63,7 +67,8 @@ def _skus(get_json, subscription, location, cache_dir, now):
         except (OSError, ValueError):
             pass  # a damaged cache is read again from Azure
     skus = {entry["name"].lower(): _compact_sku(entry)
-            for entry in _pages(get_json, f"/subscriptions/{subscription}/providers/Microsoft.Compute/skus", {"api-version": SKUS_API, "$filter": f"location eq '{location}'"})
+            for entry in _pages(get_json, f"/subscriptions/{subscription}/providers/Microsoft.Compute/skus",
+                                {"api-version": SKUS_API, "$filter": f"location eq '{location}'"})
             if entry.get("resourceType") == "virtualMachines"}
     if cache:
         os.makedirs(cache_dir, exist_ok=True)
@@ -89,13 +94,13 @@ def read_facts(get_json, subscription, location, need_versions, cache_dir=None, 
                ("skus", lambda: _skus(get_json, subscription, location, cache_dir, now))]
     if need_versions:
         readers.append(("versions", lambda: _versions(get_json, subscription, location)))
+
     def timed(read):
         started = time.perf_counter()
         try:
             return read(), time.perf_counter() - started
         except Forbidden as error:
             return error, time.perf_counter() - started
-
     from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(max_workers=len(readers)) as workers:  # the reads wait on the network together
         answers = list(workers.map(lambda reader: timed(reader[1]), readers))

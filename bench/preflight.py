@@ -1,3 +1,7 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """The live preflight's cost: a 20-pool cluster planned with and without it, cold and warm, side by side.
 
     python bench/preflight.py [--rounds 10]        (writes the "preflight" section of bench/RESULTS.md)

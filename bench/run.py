@@ -1,3 +1,7 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """Benchmarks of `az aks azurelinux` side by side with core `az aks`, on the local emulator, in one run.
 
     python bench/run.py [--rounds 5] [--out bench/RESULTS.md]      (or: make bench)

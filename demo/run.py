@@ -1,3 +1,7 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """`make demo`: the story a new user wants to see, told by the real `az` against the local emulator.
 
 Starts the emulator, signs a private `az` configuration in to it, installs the extension

@@ -1,3 +1,7 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """Migration to Azure Linux: a pure planner, the records a migration keeps on the pools, and an executor.
 
     planner.py    pools (with their records) -> plans, exact requests included; pure

@@ -1,3 +1,7 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """The migration executor: carries plans out through an ops adapter, step by step.
 
 Each plan's requests run in order and each step returns only once its operation has Succeeded,

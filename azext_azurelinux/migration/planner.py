@@ -1,3 +1,7 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """The migration planner: pure. Pools (with the records earlier runs left on them) in, plans out.
 
 It sees pools as plain REST-shaped data, as the service returns them:
@@ -86,7 +90,7 @@ def readiness(pool):
 def derive_new_name(old_name, taken):
     """A replacement pool name that satisfies AKS's rules (12 lowercase letters and digits) and is free."""
     for suffix in ["al"] + [f"al{n}" for n in range(2, 100)]:
-        candidate = (old_name[:12 - len(suffix)] + suffix)
+        candidate = old_name[:12 - len(suffix)] + suffix
         if candidate not in taken:
             return candidate
     raise ValueError(f"no free replacement name for pool {old_name}")
@@ -133,7 +137,8 @@ def _image_findings(pool, target_sku):
                         f"OS image, so the pool moves to the {target_sku} image and creationData is not sent."}]
 
 
-def plan_pool(pool, target_sku, strategy, taken_names=(), new_name=None, replacements=(), roll=None):
+def plan_pool(pool, target_sku, strategy, taken_names=(), new_name=None, replacements=(),  # pylint: disable=too-many-return-statements
+              roll=None):
     """The plan for one pool: what to do, why, and the exact requests.
 
     `target_sku` None means the default target (AzureLinux) that the user did not name: a pool already
@@ -299,6 +304,6 @@ def plan_rollback(pool):
     body["properties"]["tags"] = records.without_records(records.tags_of(pool))
     plan.update(action=MIGRATE, strategy=IN_PLACE, osSkuAfter=previous, rollback=True,
                 reason=f"back to {previous}, the OS SKU on record before the migration")
-    plan["requests"] = [{"step": "update", "method": "PUT", "pool": pool["name"], "headers": _if_match(pool.get("etag")),
-                         "body": body}]
+    plan["requests"] = [{"step": "update", "method": "PUT", "pool": pool["name"],
+                         "headers": _if_match(pool.get("etag")), "body": body}]
     return plan

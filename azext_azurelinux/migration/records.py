@@ -1,3 +1,7 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """What a migration writes on the pools themselves (agent pool tags), and reads back.
 
 State lives in Azure, not on the machine that started the run: whoever runs the same command

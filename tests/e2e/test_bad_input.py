@@ -1,3 +1,7 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """Bad input, table-driven across every command: one clear sentence, a non-zero exit, nothing changed.
 
 Each row runs the real az against a cluster seeded with a System pool, an Ubuntu pool and
@@ -61,8 +65,8 @@ BAD_INPUTS = [
     ("max pods too few", ADD + ["-n", "np", "--max-pods", "9"], "--max-pods 9 is out of range"),
     ("max pods too many", ADD + ["-n", "np", "--max-pods", "251"], "--max-pods 251 is out of range"),
     ("cluster max pods", CREATE + ["-n", "c2", "--max-pods", "5"], "--max-pods 5 is out of range"),
-    ("disk too large", ADD + ["-n", "np", "--os-disk-size-gb", "4096"], "--os-disk-size-gb 4096 is out of range"),
-    ("disk negative", ADD + ["-n", "np", "--os-disk-size-gb", "-1"], "--os-disk-size-gb -1 is out of range"),
+    ("disk too large", ADD + ["-n", "np", "--node-osdisk-size", "4096"], "--node-osdisk-size 4096 is out of range"),
+    ("disk negative", ADD + ["-n", "np", "--node-osdisk-size", "-1"], "--node-osdisk-size -1 is out of range"),
     # OS SKUs that are not Azure Linux
     ("Ubuntu", ADD + ["-n", "np", "--os-sku", "Ubuntu"], "--os-sku Ubuntu is not an Azure Linux OS SKU"),
     ("Windows", ADD + ["-n", "np", "--os-sku", "Windows2022"], "--os-sku Windows2022 is not an Azure Linux OS SKU"),

@@ -1,3 +1,7 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """The commands, run as a user runs them: the real az, the extension installed from its wheel, the emulator."""
 import os
 
@@ -138,7 +142,7 @@ def test_add_with_every_option(az, emulator, rg, seed_cluster):
           "--labels", "team=ml", "tier=gpu", "--node-taints", "sku=gpu:NoSchedule,dedicated=ml:NoExecute",
           "--zones", "1", "3", "--max-pods", "40", "--enable-cluster-autoscaler", "--min-count", "1",
           "--max-count", "4", "--node-count", "2", "--gpu-driver", "None", "--enable-fips-image",
-          "--enable-secure-boot", "--enable-vtpm", "--os-disk-size-gb", "256", "--tags", "cost=ml",
+          "--enable-secure-boot", "--enable-vtpm", "--node-osdisk-size", "256", "--tags", "cost=ml",
           "--kubernetes-version", "1.33")
     [put] = arm_requests(emulator, mutating_only=True)
     assert put["body"] == {"properties": {

@@ -1,3 +1,7 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """The emulator is faithful: the core CLI's own `az group` and `az aks` commands work against it."""
 from tests.e2e.conftest import arm_requests, secret_free
 

@@ -1,3 +1,7 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """The emulator speaks the service's protocol: validation, LROs, ETags, 409s, faults, sign-in, admin API.
 
 These talk HTTPS to the emulator directly (the CA it made is the only one trusted), so

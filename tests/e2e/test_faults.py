@@ -1,3 +1,7 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """Faults at every request of every command that changes something, and how each run ended.
 
 For each command, its requests (as a clean run sends them) are hit in turn by a 429 with

@@ -1,3 +1,7 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """Roll control and the live preflight: surge and drain settings reach the PUT; quota, VM sizes and Kubernetes
 versions are checked before the first write, and what would fail is refused with the numbers."""
 import uuid

@@ -1,3 +1,7 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """The migration on what the real AKS service returned: ../shared/real_payloads.json, read at test time.
 
 The file holds agent pool bodies recorded live against AKS by the Azure CLI's and the aks-preview

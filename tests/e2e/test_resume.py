@@ -1,3 +1,7 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """Migrations that survive real runs: interrupted and run again, two at once, polls lost, and rollback.
 
 What a migration is doing lives on the pools (agent pool tags), so a real `az` process is

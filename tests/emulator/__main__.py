@@ -1,3 +1,7 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """Start the emulator: `python -m tests.emulator --state-dir DIR [--port N] [--operation-seconds S]`."""
 import argparse
 import asyncio

@@ -1,3 +1,7 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """Start the emulator in a subprocess, talk to its admin API, and sign a private `az` in to it.
 
 Used by the test fixtures, `make demo` and the benchmarks, so that each sets up the same way.

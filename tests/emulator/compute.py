@@ -1,3 +1,7 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """Compute and version facts the live preflight reads: vCPU usages and limits, the resource SKU catalogue,
 and the Kubernetes versions offered per location. Plain data; `server.py` serves it.
 

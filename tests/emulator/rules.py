@@ -1,3 +1,7 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """The service's own validation of managed clusters and agent pools.
 
 These are the rules AKS itself enforces (see shared/azure-linux-facts.md), so that the

@@ -1,3 +1,7 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """HTTP front of the emulator: Entra ID sign-in, ARM, Microsoft.ContainerService, admin API.
 
 Built on aiohttp. Every request outside `/_emulator/` goes through one middleware that

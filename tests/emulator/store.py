@@ -1,3 +1,7 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """The emulator's state: resource groups, managed clusters, agent pools and operations.
 
 Plain data and the service's bookkeeping (ETags, provisioning states, operations in

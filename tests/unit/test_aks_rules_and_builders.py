@@ -1,3 +1,7 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) Microsoft Corporation. All rights reserved.
+# Licensed under the MIT License. See License.txt in the project root for license information.
+# --------------------------------------------------------------------------------------------
 """The service's limits checked on the client, and the builders from arguments to SDK models."""
 import pytest
 from azure.mgmt.containerservice import models
