@@ -17,6 +17,7 @@ from azext_azurelinux.migration import records
 
 logger = get_logger(__name__)
 API_PROVIDER = "Microsoft.ContainerService"
+API_VERSION = "2026-06-01"  # azure-mgmt-containerservice 41.6, bundled by Azure CLI 2.91 (azext.minCliCoreVersion)
 PROGRESS_SECONDS = 15  # how often a long wait says it is still waiting
 
 
@@ -34,9 +35,10 @@ def _subscription(cmd):
     return get_subscription_id(cmd.cli_ctx)
 
 
-def _api_version(cmd):
-    from azure.cli.core.profiles import ResourceType, get_api_version
-    return get_api_version(cmd.cli_ctx, ResourceType.MGMT_CONTAINERSERVICE)
+def _api_version(cmd):  # pylint: disable=unused-argument
+    """The api-version the SDK sends. The CLI's profile leaves container service to the SDK's default (its entry is
+    None), so it is stated here, for the SDK of the minimum CLI; a unit test holds it to that SDK's default."""
+    return API_VERSION
 
 
 def _dry_run(cmd, client, path, model, headers):  # pylint: disable=unused-argument

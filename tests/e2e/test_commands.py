@@ -298,9 +298,9 @@ def test_delete_of_the_last_system_pool_is_one_clear_sentence(az, emulator, rg, 
     result = az("aks", "azurelinux", "nodepool", "delete", "-g", rg, "--cluster-name", cluster, "-n", "system",
                 "--yes")
     assert result.code == 1
-    assert result.err.strip() == ("ERROR: --name system is the last System pool of cluster c1, and a cluster must "
-                                  "keep one: add another System pool first (az aks azurelinux nodepool add --mode "
-                                  "System), then delete this one.")
+    errors = [line for line in result.err.splitlines() if not line.startswith("WARNING: Command group")]  # preview
+    assert errors == ["ERROR: --name system is the last System pool of cluster c1, and a cluster must keep one: add "
+                      "another System pool first (az aks azurelinux nodepool add --mode System), then delete this one."]
     assert emulator.arm("GET", resource_path(rg, cluster, "system")).json()["properties"]["provisioningState"] == \
         "Succeeded"
 

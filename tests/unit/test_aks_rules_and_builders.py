@@ -111,3 +111,10 @@ def test_cluster_without_ssh_key_has_no_linux_profile():
                                              location="westus")
     assert "linuxProfile" not in builders.request_body(cluster)["properties"]
     assert builders.dns_prefix("9lives", "rg", "abcdef12") == "a9lives-rg-abcdef"
+
+
+def test_the_api_version_we_state_is_the_one_the_bundled_sdk_sends():
+    from azure.mgmt.containerservice import ContainerServiceClient
+    from azext_azurelinux import custom, preflight
+    client = ContainerServiceClient(credential=object(), subscription_id="0")
+    assert custom.API_VERSION == preflight.VERSIONS_API == client._config.api_version  # pylint: disable=protected-access
