@@ -129,6 +129,7 @@ def create_cluster(cmd, client, resource_group_name, name, location=None, nodepo
                         cluster, {"If-None-Match": "*"})
     result = _put_if_missing(
         no_wait, client.begin_create_or_update, (resource_group_name, name, cluster),
+        _polling(cmd, f"cluster {name}", final_get=not _output_none(cmd)),
         f"--name {name}: a cluster of that name already exists in resource group {resource_group_name}; choose "
         "another name, or add Azure Linux pools to it with `az aks azurelinux nodepool add`.")
     _notice_security_module(security_module)
@@ -161,24 +162,38 @@ def add_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_name, 
         _notice_security_module(security_module)
         return _dry_run(cmd, client, f"{resource_group_name}/providers/{API_PROVIDER}/managedClusters/{cluster_name}"
                                      f"/agentPools/{nodepool_name}", pool, {"If-None-Match": "*"})
+    warn_retired = kubernetes_version is None and os_sku == "AzureLinux" and not no_wait
     result = _put_if_missing(
         no_wait, client.begin_create_or_update, (resource_group_name, cluster_name, nodepool_name, pool),
+        _polling(cmd, f"{cluster_name}/{nodepool_name}", final_get=warn_retired or not _output_none(cmd)),
         f"--name {nodepool_name}: a node pool of that name already exists in cluster {cluster_name}; choose "
         "another name, or move it to Azure Linux with `az aks azurelinux nodepool migrate`.")
     _notice_security_module(security_module)
-    if kubernetes_version is None and os_sku == "AzureLinux" and not no_wait:
+    if warn_retired:
         from azure.cli.core.commands import LongRunningOperation
         result = LongRunningOperation(cmd.cli_ctx)(result)  # waits as the CLI would, with its progress
         _warn_if_retired(result)
     return result
 
 
-def _put_if_missing(no_wait, begin, args, exists_message):
+def _output_none(cmd):
+    """`-o none`: nothing will print the resource, so it need not be read again after its operation."""
+    invocation = getattr(cmd.cli_ctx, "invocation", None)
+    return getattr(invocation, "data", {}).get("output") == "none"
+
+
+def _polling(cmd, label, final_get=True):
+    from azext_azurelinux._polling import BudgetedPolling
+    return BudgetedPolling(_subscription(cmd), label, final_get=final_get)
+
+
+def _put_if_missing(no_wait, begin, args, polling, exists_message):
     """A conditional PUT (If-None-Match: *): the service refuses an existing resource with 412, nothing changed."""
     from azure.core import MatchConditions
     from azure.core.exceptions import ResourceExistsError
     try:
-        return sdk_no_wait(no_wait, begin, *args, match_condition=MatchConditions.IfMissing)
+        waiting = {} if no_wait else {"polling": polling}
+        return sdk_no_wait(no_wait, begin, *args, match_condition=MatchConditions.IfMissing, **waiting)
     except ResourceExistsError as error:
         if error.status_code != 412:  # azure-core maps a 409 (another operation running) to this type too
             raise
@@ -224,10 +239,11 @@ def _not_found(error, resource_group_name, cluster_name, nodepool_name, cluster_
             f"`az aks azurelinux nodepool list -g {resource_group_name} --cluster-name {cluster_name}`.")
 
 
-def delete_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_name,  # pylint: disable=unused-argument
-                    ignore_pdb=False, no_wait=False):
+def delete_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_name, ignore_pdb=False, no_wait=False):
     from azure.core.exceptions import HttpResponseError
     kwargs = {"ignore_pod_disruption_budget": True} if ignore_pdb else {}
+    if not no_wait:
+        kwargs["polling"] = _polling(cmd, f"{cluster_name}/{nodepool_name}")
     try:
         return sdk_no_wait(no_wait, client.begin_delete, resource_group_name, cluster_name, nodepool_name, **kwargs)
     except HttpResponseError as error:
@@ -332,6 +348,7 @@ class _SdkPoolOps:
         self.client, self.rg, self.cluster = client, resource_group_name, cluster_name
         self.get_model = _model_getter(cmd)
         self.stop, self.progress = stop, progress
+        self.subscription = _subscription(cmd)
 
     def _state(self, name):
         from azure.core.exceptions import AzureError, ResourceNotFoundError as NotFound
@@ -391,14 +408,18 @@ class _SdkPoolOps:
             return {"etag": headers["If-Match"].strip('"'), "match_condition": MatchConditions.IfNotModified}
         return {}
 
+    def _polling(self, name):
+        from azext_azurelinux._polling import BudgetedPolling
+        return BudgetedPolling(self.subscription, f"{self.cluster}/{name}", final_get=False)  # the plan reports
+
     def put(self, name, body, headers):
         pool = self.get_model("AgentPool")(body)
-        return self._run(lambda: self.client.begin_create_or_update(self.rg, self.cluster, name, pool,
-                                                                    **self._conditions(headers)), name)
+        return self._run(lambda: self.client.begin_create_or_update(
+            self.rg, self.cluster, name, pool, polling=self._polling(name), **self._conditions(headers)), name)
 
     def delete(self, name, headers):
-        return self._run(lambda: self.client.begin_delete(self.rg, self.cluster, name, **self._conditions(headers)),
-                         name, deleting=True)
+        return self._run(lambda: self.client.begin_delete(
+            self.rg, self.cluster, name, polling=self._polling(name), **self._conditions(headers)), name, deleting=True)
 
     def get(self, name):
         from azure.core.exceptions import AzureError, ResourceNotFoundError as NotFound

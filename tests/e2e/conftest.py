@@ -83,7 +83,7 @@ def az_session(emulator, wheel, tmp_path_factory):
 def az(az_session, emulator):
     """`az` with a clean slate on the emulator: no request log, no faults, instant operations."""
     emulator.clear_faults()
-    emulator.configure(operationSeconds=0, retryAfter="1")
+    emulator.configure(operationSeconds=0, retryAfter="1", statusReadsPerSecond=2, statusBurst=200)
     emulator.clear_requests()
     return az_session
 

@@ -22,7 +22,7 @@ CS = "providers/Microsoft.ContainerService"
 @pytest.fixture
 def api(emulator):
     emulator.clear_faults()
-    emulator.configure(operationSeconds=0, retryAfter="1")
+    emulator.configure(operationSeconds=0, retryAfter="1", statusReadsPerSecond=1000, statusBurst=100000)
     group = f"rg-{uuid.uuid4().hex[:8]}"
     emulator.seed({"clusters": [{"resourceGroup": group, "name": "c1", "kubernetesVersion": "1.33.5",
                                  "agentPools": [{"name": "system", "mode": "System", "vmSize": "Standard_D4ds_v5",

@@ -34,15 +34,13 @@ COMMANDS = {
                          "--yes"], [("DELETE", pool_re("old")), ("GET", POLL)]),
     "migrate in-place": (["aks", "azurelinux", "nodepool", "migrate", "-g", "{rg}", "--cluster-name", "c1", "-n",
                           "old", "--yes"],
-                         [("GET", r"/managedClusters/c1$"), ("PUT", pool_re("old")), ("GET", POLL),
-                          ("GET", pool_re("old"))]),
+                         [("GET", r"/managedClusters/c1$"), ("PUT", pool_re("old")), ("GET", POLL)]),
     "migrate new-pool": (["aks", "azurelinux", "nodepool", "migrate", "-g", "{rg}", "--cluster-name", "c1", "-n",
                           "old", "--strategy", "new-pool", "--yes"],
                          [("GET", r"/managedClusters/c1$"), ("PUT", pool_re("oldal")), ("GET", POLL),
-                          ("GET", pool_re("oldal")), ("DELETE", pool_re("old")), ("GET", POLL)]),
+                          ("DELETE", pool_re("old")), ("GET", POLL)]),
     "cluster migrate": (["aks", "azurelinux", "migrate", "-g", "{rg}", "-n", "c1", "--yes"],
-                        [("GET", r"/managedClusters/c1$"), ("PUT", pool_re("old")), ("GET", POLL),
-                         ("GET", pool_re("old"))]),
+                        [("GET", r"/managedClusters/c1$"), ("PUT", pool_re("old")), ("GET", POLL)]),
 }
 
 

@@ -72,6 +72,9 @@ class Emulator:
         self.tokens = set()
         self.base_url = None
         self._seq = 0
+        # AKS's budget for operation-status reads: a bucket of 200, refilled at 2 per second per subscription
+        self.status_budget = {"perSecond": 2.0, "burst": 200.0}
+        self._status_tokens = {}  # subscription -> (tokens, stamp)
 
     # ---- plumbing ----------------------------------------------------------------------
     def app(self):
@@ -388,7 +391,26 @@ class Emulator:
         return web.json_response(self.store.compute.kubernetes_versions(loc))
 
     # ---- operations --------------------------------------------------------------------
+    def _take_status_read(self, sub):
+        """One operation-status read from the subscription's bucket; a 429 with Retry-After past the budget."""
+        rate, burst = self.status_budget["perSecond"], self.status_budget["burst"]
+        tokens, stamp = self._status_tokens.get(sub.lower(), (burst, time.monotonic()))
+        now = time.monotonic()
+        tokens = min(burst, tokens + (now - stamp) * rate)
+        if tokens < 1:
+            self._status_tokens[sub.lower()] = (tokens, now)
+            wait = max(1, int((1 - tokens) / rate + 0.999))
+            response = self._error(ServiceError(429, "Throttled", "The request was throttled: too many operation "
+                                                                  "status reads for this subscription."))
+            response.headers["Retry-After"] = str(wait)
+            return response
+        self._status_tokens[sub.lower()] = (tokens - 1, now)
+        return None
+
     async def on_operation_get(self, request, sub, loc, which, op):
+        throttled = self._take_status_read(sub)
+        if throttled is not None:
+            return throttled
         operation = self.store.operations.get(op)
         if operation is None:
             raise ServiceError(404, "NotFound", f"Operation '{op}' was not found.")
@@ -444,6 +466,11 @@ class Emulator:
                 self.operation_seconds = float(body["operationSeconds"])
             if "retryAfter" in body:
                 self.retry_after = _whole_seconds(body["retryAfter"])
+            if "statusReadsPerSecond" in body:
+                self.status_budget["perSecond"] = float(body["statusReadsPerSecond"])
+            if "statusBurst" in body:
+                self.status_budget["burst"] = float(body["statusBurst"])
+                self._status_tokens.clear()
             return web.json_response(self._config())
         raise ServiceError(404, "NotFound", f"No admin action {action}.")
 
@@ -457,4 +484,5 @@ class Emulator:
         return web.Response(status=204)
 
     def _config(self):
-        return {"operationSeconds": self.operation_seconds, "retryAfter": self.retry_after}
+        return {"operationSeconds": self.operation_seconds, "retryAfter": self.retry_after,
+                "statusReadsPerSecond": self.status_budget["perSecond"], "statusBurst": self.status_budget["burst"]}
