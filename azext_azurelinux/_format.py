@@ -67,3 +67,11 @@ def policy_list_table(result):
     return [OrderedDict([("Name", e["name"]), ("InForce", "yes" if e["inForce"] else ""), ("Date", e["date"]),
                          ("Title", e["title"]), ("DiffersFromDefault", "; ".join(e["differsFromDefault"]))])
             for e in result]
+
+
+def inventory_table(result):
+    return [OrderedDict([("Subscription", r["subscription"]), ("ResourceGroup", r["resourceGroup"]),
+                         ("Cluster", r["cluster"]), ("Location", r["location"]), ("Pool", r["pool"]),
+                         ("Mode", r["mode"]), ("OsSku", r["osSku"]), ("VmSize", r["vmSize"]),
+                         ("Nodes", r["nodeCount"]), ("Kubernetes", r["kubernetesVersion"]), ("Status", r["status"]),
+                         ("Reason", r["reason"] or "")]) for r in result]

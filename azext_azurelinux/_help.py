@@ -256,3 +256,24 @@ examples:
   - name: Choose today's documented AKS support.
     text: az config set azurelinux.policy=aks-2026
 """
+
+helps["aks azurelinux inventory"] = """
+type: command
+short-summary: List every node pool across subscriptions and where it stands with Azure Linux.
+long-summary: >
+    One row per pool: subscription, resource group, cluster, location, pool, mode, OS type and SKU, VM sizes,
+    node count, Kubernetes version, and its status (on-azure-linux, retired, can-migrate, blocked) with the
+    reason, judged by the same policy as `nodepool list`. A summary goes to stderr. By default it asks Azure
+    Resource Graph (one query per 1,000 subscriptions, fast at any scale, but its data can lag ARM by minutes);
+    use --source arm right after a change, for exact and current data. A subscription that cannot be read is
+    reported and skipped.
+examples:
+  - name: Every pool of every subscription of the account, as a table.
+    text: az aks azurelinux inventory -o table
+  - name: The pools that can move to Azure Linux, or are still on Azure Linux 2.0, in two subscriptions.
+    text: az aks azurelinux inventory --subscriptions 00000000-0000-0000-0000-000000000001 00000000-0000-0000-0000-000000000002 --status can-migrate retired
+  - name: Every pool under a management group, as JSON for a spreadsheet or a rollout.
+    text: az aks azurelinux inventory --management-groups Platform > inventory.json
+  - name: Exact and current, right after a migration.
+    text: az aks azurelinux inventory --source arm --status blocked -o table
+"""

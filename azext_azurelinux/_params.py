@@ -133,6 +133,18 @@ def load_arguments(self, _):  # pylint: disable=too-many-statements
                        help="Nodes that cannot be drained: Cordon (quarantine them and go on) or Schedule (the "
                             "default: put them back into service and fail).")
 
+    with self.argument_context("aks azurelinux inventory") as c:
+        c.argument("subscriptions", options_list=["--subscriptions"], nargs="+",
+                   help="Subscription ids to look in. Default: every subscription of the signed-in account.")
+        c.argument("management_groups", options_list=["--management-groups"], nargs="+",
+                   help="Management group ids: Resource Graph looks in every subscription under them (--source graph).")
+        c.argument("status", options_list=["--status"], nargs="+",
+                   help="Only pools with these statuses: on-azure-linux, retired, can-migrate, blocked.")
+        c.argument("source", arg_type=get_enum_type(["graph", "arm"]), default="graph",
+                   help="graph (default): Azure Resource Graph, one query per 1,000 subscriptions, fast at any "
+                        "scale, but it can lag ARM by minutes. arm: each subscription's cluster listing, exact and "
+                        "current, slower across many subscriptions; use it right after a change.")
+
     with self.argument_context("aks azurelinux nodepool delete") as c:
         c.argument("ignore_pdb", options_list=["--ignore-pdb", "-i"], action="store_true",
                    help="Delete without waiting for PodDisruptionBudgets to allow evictions.")

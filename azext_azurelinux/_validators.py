@@ -268,6 +268,20 @@ def validate_nodepool_rollback(namespace):
     validate_nodepool_ref(namespace)
 
 
+def validate_inventory(namespace):
+    from azext_azurelinux.inventory import STATUSES
+    for value in namespace.status or []:
+        if value not in STATUSES:
+            from azext_azurelinux.policy import shown
+            raise InvalidArgumentValueError(f"--status {shown(value)} is not a status: use any of "
+                                            f"{', '.join(STATUSES)}.")
+    if namespace.management_groups and namespace.source == "arm":
+        raise MutuallyExclusiveArgumentError("--management-groups needs --source graph (Resource Graph resolves "
+                                             "them); with --source arm give --subscriptions.")
+    if namespace.management_groups and namespace.subscriptions:
+        raise MutuallyExclusiveArgumentError("Give --subscriptions or --management-groups, not both.")
+
+
 def _max_parallel(namespace):
     if namespace.max_parallel is not None and namespace.max_parallel < 1:
         raise InvalidArgumentValueError(f"--max-parallel {namespace.max_parallel} is too small: use 1 or more "

@@ -766,3 +766,72 @@ def rollback_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_n
                                          where=_where(resource_group_name, cluster_name))[0]
     _finish(cmd, {"pools": [result]}, signals)
     return result
+
+
+# ---- inventory --------------------------------------------------------------------------
+def inventory_pools(cmd, subscriptions=None, management_groups=None, status=None, source="graph"):
+    """Every node pool across subscriptions, with its status; a summary on stderr."""
+    from azext_azurelinux import inventory
+    _progress.start(cmd)
+    if not subscriptions and not management_groups:
+        from azure.cli.core._profile import Profile
+        subscriptions = sorted({s["id"] for s in Profile(cli_ctx=cmd.cli_ctx).load_cached_subscriptions()})
+    service, unreadable = _service(cmd), []
+    if source == "arm":
+        rows = inventory.from_arm(_arm_reader(service), list(subscriptions or []), unreadable)
+    else:
+        rows = inventory.from_graph(_graph_reader(service), list(subscriptions or []), management_groups)
+    for subscription, why in unreadable:
+        logger.warning("Subscription %s was skipped: it cannot be read (%s).", subscription, why)
+    rows = [r for r in rows if not status or r["status"] in status]
+    counts = inventory.summary(rows)
+    by_status = ", ".join(f"{n} {s}" for s, n in counts["byStatus"].items())
+    _progress(f"{counts['pools']} pool(s) in {counts['clusters']} cluster(s) of {counts['subscriptions']} "
+              f"subscription(s): {by_status} (source: {source})")
+    _progress.end()
+    return rows
+
+
+def _arm_reader(service):
+    from azure.core.rest import HttpRequest
+    from azext_azurelinux import inventory
+
+    def get(path, params):
+        response = service.send_request(HttpRequest("GET", path, params=params))
+        if response.status_code in (403, 404):
+            raise inventory.Unreadable(f"HTTP {response.status_code}: {_response_message(response)}")
+        response.raise_for_status()
+        return json.loads(response.content)
+    return get
+
+
+def _graph_reader(service):
+    """POSTs to Resource Graph that keep to the user's quota: when the service says none is left
+    (x-ms-user-quota-remaining: 0), the next query waits until the quota resets; a 429 is retried by the SDK."""
+    from azure.core.rest import HttpRequest
+    pause = [0.0]
+
+    def post(path, body):
+        if pause[0]:
+            logger.debug("Resource Graph quota used up: waiting %.1f s for it to reset", pause[0])
+            time.sleep(pause[0])
+        response = service.send_request(HttpRequest("POST", path, json=body))
+        response.raise_for_status()
+        remaining = response.headers.get("x-ms-user-quota-remaining")
+        resets = response.headers.get("x-ms-user-quota-resets-after", "00:00:00")
+        pause[0] = _seconds(resets) if remaining is not None and int(remaining) <= 0 else 0.0
+        return json.loads(response.content)
+    return post
+
+
+def _seconds(hh_mm_ss):
+    parts = [float(p) for p in str(hh_mm_ss).split(":")]
+    return sum(value * 60 ** index for index, value in enumerate(reversed(parts)))
+
+
+def _response_message(response):
+    try:
+        body = json.loads(response.content)
+        return (body.get("error") or body).get("message", "")
+    except (ValueError, AttributeError):
+        return ""

@@ -17,6 +17,7 @@ import uuid
 
 from aiohttp import web
 
+from .graph import Fleet
 from .rules import ServiceError
 from .store import CS, SUBSCRIPTION_ID, TENANT_ID, Store
 
@@ -65,6 +66,7 @@ class Fault:
 class Emulator:
     def __init__(self, operation_seconds=0.0, retry_after="1"):
         self.store = Store()
+        self.fleet = Fleet()
         self.operation_seconds = float(operation_seconds)
         self.retry_after = _whole_seconds(retry_after)  # None: send no Retry-After, as the real service
         self.log = []
@@ -169,7 +171,7 @@ class Emulator:
 
     def _authorize(self, request):
         path = request.path.lower()
-        if path.startswith("/subscriptions") or path.startswith("/tenants"):
+        if path.startswith(("/subscriptions", "/tenants", "/providers")):
             header = request.headers.get("Authorization", "")
             if not header.startswith("Bearer ") or header[7:] not in self.tokens:
                 raise ServiceError(401, "AuthenticationFailed",
@@ -216,6 +218,7 @@ class Emulator:
         (r"/common/discovery/instance", "instance_discovery"),
         (r"/(?P<tenant>[^/]+)/oauth2(?:/v2\.0)?/token", "token"),
         (r"/tenants", "tenants"),
+        (r"/providers/microsoft\.resourcegraph/resources", "graph"),
         (r"/subscriptions", "subscriptions"),
         (r"/subscriptions/(?P<sub>[^/]+)", "subscription"),
         (r"/subscriptions/(?P<sub>[^/]+)/resourcegroups", "groups"),
@@ -243,6 +246,12 @@ class Emulator:
             match = pattern.match(request.path)
             if match:
                 params = match.groupdict()
+                sub = (params.get("sub") or "").lower()
+                if sub and sub in self.fleet.forbidden:
+                    raise ServiceError(403, "AuthorizationFailed", f"The client does not have authorization to read "
+                                                                   f"subscription '{params['sub']}'.")
+                if sub and sub in self.fleet.subscriptions and name in ("all_clusters", "subscription"):
+                    return await getattr(self, f"on_{name}_{request.method.lower()}")(request, **params)
                 if params.get("sub") and params["sub"].lower() != SUBSCRIPTION_ID:
                     raise ServiceError(404, "SubscriptionNotFound",
                                        f"The subscription '{params['sub']}' could not be found.")
@@ -301,9 +310,13 @@ class Emulator:
                                          "spendingLimit": "Off"}, "authorizationSource": "RoleBased"}
 
     async def on_subscriptions_get(self, request):
-        return web.json_response({"value": [self._subscription()]})
+        others = [dict(self._subscription(), id=f"/subscriptions/{s}", subscriptionId=s, displayName=f"Fleet {s[-4:]}")
+                  for s in self.fleet.subscriptions]
+        return web.json_response({"value": [self._subscription()] + others})
 
     async def on_subscription_get(self, request, sub):
+        if sub.lower() in self.fleet.subscriptions:
+            return web.json_response(dict(self._subscription(), id=f"/subscriptions/{sub}", subscriptionId=sub))
         return web.json_response(self._subscription())
 
     async def on_tenants_get(self, request):
@@ -329,7 +342,28 @@ class Emulator:
 
     # ---- managed clusters --------------------------------------------------------------
     async def on_all_clusters_get(self, request, sub):
-        return web.json_response({"value": self.store.list_clusters()})
+        """Every cluster of a subscription, its pools inline, ten to a page with nextLink, as ARM pages."""
+        clusters = self.store.list_clusters() if sub.lower() == SUBSCRIPTION_ID else \
+            self.fleet.subscriptions.get(sub.lower(), [])
+        skip = int(request.query.get("$skiptoken", "0"))
+        page = {"value": clusters[skip:skip + 10]}
+        if skip + 10 < len(clusters):
+            page["nextLink"] = self._url(f"{request.path}?api-version=2026-06-01&$skiptoken={skip + 10}")
+        return web.json_response(page)
+
+    async def on_graph_post(self, request):
+        try:
+            remaining, resets = self.fleet.take_quota()
+        except ServiceError as error:
+            response = self._error(error)
+            response.headers["Retry-After"] = str(error.retry_after)
+            return response
+        body = await self._json(request)
+        result = self.fleet.query(body, self.store.list_clusters(), SUBSCRIPTION_ID)
+        hours, rest = divmod(int(resets), 3600)
+        return web.json_response(result, headers={"x-ms-user-quota-remaining": str(remaining),
+                                                  "x-ms-user-quota-resets-after":
+                                                      f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"})
 
     async def on_clusters_get(self, request, sub, rg):
         return web.json_response({"value": self.store.list_clusters(rg)})
@@ -445,6 +479,7 @@ class Emulator:
         body = await self._json(request)
         if action == "reset":
             self.store.reset()
+            self.fleet.reset()
             self.log.clear()
             self.faults.clear()
             return web.json_response({"status": "reset"})
@@ -458,6 +493,9 @@ class Emulator:
                 raise ServiceError(400, "InvalidFault", str(exc)) from exc
             self.faults.append(fault)
             return web.json_response({"id": fault.id})
+        if action == "fleet":
+            self.fleet.seed(body)
+            return web.json_response({"status": "seeded", "subscriptions": len(self.fleet.subscriptions)})
         if action == "compute":
             self.store.compute.configure(body)
             return web.json_response({"status": "configured"})
