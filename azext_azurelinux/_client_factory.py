@@ -5,10 +5,10 @@
 """Clients for the commands, through the CLI's own profile of azure-mgmt-containerservice."""
 
 
-def cf_container_service(cli_ctx, *_):
+def cf_container_service(cli_ctx, *_, subscription_id=None):
     from azure.cli.core.commands.client_factory import get_mgmt_service_client
     from azure.cli.core.profiles import ResourceType
-    return get_mgmt_service_client(cli_ctx, ResourceType.MGMT_CONTAINERSERVICE)
+    return get_mgmt_service_client(cli_ctx, ResourceType.MGMT_CONTAINERSERVICE, subscription_id=subscription_id)
 
 
 def cf_managed_clusters(cli_ctx, *_):

@@ -75,3 +75,13 @@ def inventory_table(result):
                          ("Mode", r["mode"]), ("OsSku", r["osSku"]), ("VmSize", r["vmSize"]),
                          ("Nodes", r["nodeCount"]), ("Kubernetes", r["kubernetesVersion"]), ("Status", r["status"]),
                          ("Reason", r["reason"] or "")]) for r in result]
+
+
+def fleet_table(result):
+    return [OrderedDict([("Wave", r.get("wave")), ("Cluster", str(r.get("cluster")).rsplit("/", 1)[-1]),
+                         ("ResourceGroup", str(r.get("cluster")).split("/")[4] if r.get("cluster") else ""),
+                         ("Outcome", r.get("outcome")),
+                         ("Pools", ", ".join(f"{n} {o}" for o, n in sorted((r.get("pools") or {}).items()))
+                          if isinstance(r.get("pools"), dict) else len(r.get("pools") or [])),
+                         ("Seconds", r.get("seconds", "")), ("Reason", r.get("error") or r.get("reason") or "")])
+            for r in result["clusters"]]

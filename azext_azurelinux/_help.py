@@ -277,3 +277,24 @@ examples:
   - name: Exact and current, right after a migration.
     text: az aks azurelinux inventory --source arm --status blocked -o table
 """
+
+helps["aks azurelinux migrate-fleet"] = """
+type: command
+short-summary: Migrate the pools of many clusters to Azure Linux in waves, with a failure budget.
+long-summary: >
+    Clusters come from resource ids, a file (ids, or the JSON that `az aks azurelinux inventory` writes) or an Azure
+    Kubernetes Fleet Manager fleet; with --update-strategy the fleet's stages and groups become the waves, so the
+    rollout order you keep for upgrades serves here too. Each cluster is planned and migrated as
+    `az aks azurelinux migrate` does it (strategy, --max-parallel, roll flags, the live preflight), at most
+    --max-parallel-clusters at a time within a wave; after a wave it waits --wait-between (or the stage's wait).
+    Once more than --max-failed-clusters clusters have failed, no cluster starts, those in flight finish, and the
+    exit code is 1. The records on the pools make a rerun skip what is done and resume what is in flight.
+    --dry-run prints the waves, clusters and pools and sends nothing. Ctrl-C behaves as for `migrate`.
+examples:
+  - name: A canary, then ten percent, then the rest, thirty minutes apart, from the inventory's JSON.
+    text: az aks azurelinux migrate-fleet --clusters-file inventory.json --waves canary=1 early=10% rest=* --wait-between 30m --yes
+  - name: The stages of a Fleet Manager update strategy as the waves; see the plan first.
+    text: az aks azurelinux migrate-fleet --fleet-id /subscriptions/SUB/resourceGroups/RG/providers/Microsoft.ContainerService/fleets/MyFleet --update-strategy safe-rollout --dry-run
+  - name: Two named clusters, one failure tolerated.
+    text: az aks azurelinux migrate-fleet --clusters /subscriptions/SUB/resourceGroups/RG/providers/Microsoft.ContainerService/managedClusters/c1 /subscriptions/SUB/resourceGroups/RG/providers/Microsoft.ContainerService/managedClusters/c2 --max-failed-clusters 1 --yes
+"""

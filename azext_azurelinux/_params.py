@@ -113,7 +113,8 @@ def load_arguments(self, _):  # pylint: disable=too-many-statements
         c.argument("kubernetes_version", options_list=["--kubernetes-version", "-k"],
                    help="Kubernetes version of the pool. Default: the cluster's.")
 
-    roll_scopes = ("aks azurelinux nodepool add", "aks azurelinux nodepool migrate", "aks azurelinux migrate")
+    roll_scopes = ("aks azurelinux nodepool add", "aks azurelinux nodepool migrate", "aks azurelinux migrate",
+                   "aks azurelinux migrate-fleet")
     for scope in roll_scopes:
         with self.argument_context(scope, arg_group="Upgrade Settings") as c:
             c.argument("max_surge", options_list=["--max-surge"],
@@ -133,6 +134,25 @@ def load_arguments(self, _):  # pylint: disable=too-many-statements
                        help="Nodes that cannot be drained: Cordon (quarantine them and go on) or Schedule (the "
                             "default: put them back into service and fail).")
 
+    with self.argument_context("aks azurelinux migrate-fleet") as c:
+        c.argument("clusters", options_list=["--clusters"], nargs="+", help="Managed cluster resource ids.")
+        c.argument("clusters_file", options_list=["--clusters-file"],
+                   help="A file of cluster ids (one a line, or a JSON list), or the JSON `az aks azurelinux "
+                        "inventory` writes (its clusters are taken).")
+        c.argument("fleet_id", options_list=["--fleet-id"],
+                   help="Resource id of an Azure Kubernetes Fleet Manager fleet: its member clusters.")
+        c.argument("update_strategy", options_list=["--update-strategy"],
+                   help="With --fleet-id: a fleet update strategy whose stages and groups become the waves.")
+        c.argument("waves", options_list=["--waves"], nargs="+",
+                   help="Ordered waves: NAME=COUNT, NAME=PERCENT% (of all the clusters) or NAME=* (the rest), such "
+                        "as canary=1 early=10% rest=*. Default: one wave of every cluster.")
+        c.argument("wait_between", options_list=["--wait-between"],
+                   help="Wait after each wave before the next, such as 30m, 90s or 1h. Default: 0.")
+        c.argument("max_parallel_clusters", options_list=["--max-parallel-clusters"], type=int, default=4,
+                   help="Clusters of a wave migrated at a time. Default: 4.")
+        c.argument("max_failed_clusters", options_list=["--max-failed-clusters"], type=int, default=0,
+                   help="Failed clusters tolerated: once more have failed, no cluster starts. Default: 0.")
+
     with self.argument_context("aks azurelinux inventory") as c:
         c.argument("subscriptions", options_list=["--subscriptions"], nargs="+",
                    help="Subscription ids to look in. Default: every subscription of the signed-in account.")
@@ -149,7 +169,7 @@ def load_arguments(self, _):  # pylint: disable=too-many-statements
         c.argument("ignore_pdb", options_list=["--ignore-pdb", "-i"], action="store_true",
                    help="Delete without waiting for PodDisruptionBudgets to allow evictions.")
 
-    for scope in ("aks azurelinux nodepool migrate", "aks azurelinux migrate"):
+    for scope in ("aks azurelinux nodepool migrate", "aks azurelinux migrate", "aks azurelinux migrate-fleet"):
         with self.argument_context(scope) as c:
             c.argument("os_sku", options_list=["--os-sku"], default=None,
                        help=f"Target OS SKU: {' or '.join(OS_SKUS)}. Default: AzureLinux for pools not on Azure Linux "

@@ -268,6 +268,33 @@ def validate_nodepool_rollback(namespace):
     validate_nodepool_ref(namespace)
 
 
+def validate_migrate_fleet(namespace):
+    given = [o for o, v in (("--clusters", namespace.clusters), ("--clusters-file", namespace.clusters_file),
+                            ("--fleet-id", namespace.fleet_id)) if v]
+    if len(given) != 1:
+        raise (MutuallyExclusiveArgumentError if given else RequiredArgumentMissingError)(
+            "Give the clusters one way: --clusters IDS, --clusters-file FILE or --fleet-id ID.")
+    if namespace.update_strategy and not namespace.fleet_id:
+        raise RequiredArgumentMissingError("--update-strategy belongs to a fleet: add --fleet-id.")
+    if namespace.update_strategy and namespace.waves:
+        raise MutuallyExclusiveArgumentError("--update-strategy gives the waves: drop --waves, or the strategy.")
+    for option in ("max_parallel_clusters", "max_parallel"):
+        value = getattr(namespace, option)
+        if value is not None and value < 1:
+            raise InvalidArgumentValueError(f"--{option.replace('_', '-')} {value} is too small: use 1 or more.")
+    if namespace.max_failed_clusters is not None and namespace.max_failed_clusters < 0:
+        raise InvalidArgumentValueError(f"--max-failed-clusters {namespace.max_failed_clusters} is negative: use 0 "
+                                        "or more.")
+    from azext_azurelinux.migration import fleet
+    try:
+        fleet.parse_waves(namespace.waves)
+        fleet.parse_duration(namespace.wait_between or "0")
+    except fleet.FleetError as error:
+        raise InvalidArgumentValueError(str(error)) from None
+    _target_sku(namespace)
+    _roll(namespace)
+
+
 def validate_inventory(namespace):
     from azext_azurelinux.inventory import STATUSES
     for value in namespace.status or []:

@@ -43,6 +43,8 @@ def load_command_table(self, _):
                          table_transformer=_table("check_table"))
         g.custom_command("inventory", "inventory_pools", validator=_validator("validate_inventory"),
                          table_transformer=_table("inventory_table"))
+        g.custom_command("migrate-fleet", "migrate_fleet", validator=_validator("validate_migrate_fleet"),
+                         table_transformer=_table("fleet_table"))
 
     with self.command_group("aks azurelinux vm-size", custom_command_type=custom, is_preview=True) as g:
         g.custom_command("list", "list_vm_sizes", validator=_validator("validate_policy_choice"),

@@ -344,11 +344,11 @@ class _SdkPoolOps:
     A poll that fails after the service accepted the request is not a failure of the pool: the pool
     is read again and followed until it says where it stands."""
 
-    def __init__(self, cmd, client, resource_group_name, cluster_name, stop, progress):
+    def __init__(self, cmd, client, resource_group_name, cluster_name, stop, progress, subscription=None):
         self.client, self.rg, self.cluster = client, resource_group_name, cluster_name
         self.get_model = _model_getter(cmd)
         self.stop, self.progress = stop, progress
-        self.subscription = _subscription(cmd)
+        self.subscription = subscription or _subscription(cmd)
 
     def _state(self, name):
         from azure.core.exceptions import AzureError, ResourceNotFoundError as NotFound
@@ -620,7 +620,7 @@ def _get_json(client):
     return get
 
 
-def _preflight(cmd, service, location, plans, views, max_parallel):
+def _preflight(cmd, service, location, plans, views, max_parallel, subscription=None):
     """Read the live facts (once per location; the SKU list from a day's cache) and refuse what would fail."""
     import os
     from azext_azurelinux import preflight
@@ -628,7 +628,7 @@ def _preflight(cmd, service, location, plans, views, max_parallel):
     if not moving:
         return None
     started = time.perf_counter()
-    facts = preflight.read_facts(_get_json(service), _subscription(cmd), location,
+    facts = preflight.read_facts(_get_json(service), subscription or _subscription(cmd), location,
                                  need_versions=any(p["strategy"] == migration.NEW_POOL for p in moving),
                                  cache_dir=os.path.join(cmd.cli_ctx.config.config_dir, "azurelinux"))
     for warning in facts["warnings"]:
@@ -700,16 +700,13 @@ def migrate_cluster(cmd, client, resource_group_name, name, os_sku=None,  # pyli
                     drain_timeout=None, node_soak_duration=None, undrainable_node_behavior=None,
                     skip_preflight=False, yes=False, dry_run=False):
     _progress.start(cmd)
-    service = client  # the ContainerServiceClient: the cluster's read, the preflight's reads, the pool operations
-    pools_client = service.agent_pools
-    cluster, views = _cluster_pools(cmd, resource_group_name, name, "--name", service=service)
+    # client: the ContainerServiceClient, for the cluster's read, the preflight's reads and the pool operations
     roll = builders.upgrade_settings(max_surge, max_unavailable, drain_timeout, node_soak_duration,
                                      undrainable_node_behavior)
-    plans = migration.plan_cluster(views, os_sku, strategy, roll=roll)
-    checked = None if skip_preflight else _preflight(cmd, service, cluster.location, plans, views, max_parallel)
-    target = os_sku or migration.DEFAULT_TARGET
-    report = {"cluster": name, "resourceGroup": resource_group_name, "osSku": target, "strategy": strategy,
-              "maxParallel": max_parallel, "dryRun": dry_run, "preflight": checked}
+    plans, report = _plan_cluster(cmd, client, None, resource_group_name, name, os_sku, strategy, roll, max_parallel,
+                                  skip_preflight, "--name")
+    report["dryRun"] = dry_run
+    target = report["osSku"]
     to_move = [p for p in plans if p["action"] in (migration.MIGRATE, migration.RESUME)]
     resumed = sum(1 for p in to_move if p["action"] == migration.RESUME)
     summary = f"Plan for {name}: {len(to_move)} of {len(plans)} pool(s) to migrate to {target}" + \
@@ -724,11 +721,28 @@ def migrate_cluster(cmd, client, resource_group_name, name, os_sku=None,  # pyli
     _confirm(f"Migrate {len(to_move)} node pool(s) of {name} to {target} ({strategy})?", yes)
     started = time.monotonic()
     with _StopSignals() as signals:
-        ops = _SdkPoolOps(cmd, pools_client, resource_group_name, name, signals.event, _progress)
-        results = migration.execute_plans(plans, ops, _progress, max_parallel=max_parallel,
-                                          continue_on_error=continue_on_error, stop=signals.event,
-                                          where=_where(resource_group_name, name))
+        results = _run_cluster(cmd, client, None, resource_group_name, name, plans, max_parallel, continue_on_error,
+                               signals.event)
     return _finish(cmd, dict(report, pools=results, seconds=round(time.monotonic() - started, 1)), signals)
+
+
+def _plan_cluster(cmd, service, subscription, resource_group_name, name, os_sku, strategy, roll, max_parallel,
+                  skip_preflight, cluster_option="--name"):
+    """Read a cluster once and plan every pool, with the live preflight unless skipped: (plans, report)."""
+    cluster, views = _cluster_pools(cmd, resource_group_name, name, cluster_option, service=service)
+    plans = migration.plan_cluster(views, os_sku, strategy, roll=roll)
+    checked = None if skip_preflight else _preflight(cmd, service, cluster.location, plans, views, max_parallel,
+                                                     subscription=subscription)
+    return plans, {"cluster": name, "resourceGroup": resource_group_name, "osSku": os_sku or migration.DEFAULT_TARGET,
+                   "strategy": strategy, "maxParallel": max_parallel, "preflight": checked}
+
+
+def _run_cluster(cmd, service, subscription, resource_group_name, name, plans, max_parallel, continue_on_error,
+                 stop):
+    ops = _SdkPoolOps(cmd, service.agent_pools, resource_group_name, name, stop, _progress, subscription)
+    return migration.execute_plans(plans, ops, _progress, max_parallel=max_parallel,
+                                   continue_on_error=continue_on_error, stop=stop,
+                                   where=_where(resource_group_name, name))
 
 
 def rollback_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_name, yes=False, dry_run=False,
@@ -835,3 +849,174 @@ def _response_message(response):
         return (body.get("error") or body).get("message", "")
     except (ValueError, AttributeError):
         return ""
+
+
+# ---- fleets -----------------------------------------------------------------------------
+FLEET_API = "2025-03-01"
+
+
+def migrate_fleet(cmd, clusters=None, clusters_file=None, fleet_id=None,  # pylint: disable=too-many-locals
+                  update_strategy=None, waves=None, wait_between="0", max_parallel_clusters=4, max_failed_clusters=0,
+                  os_sku=None, strategy=migration.IN_PLACE, max_parallel=2, max_surge=None, max_unavailable=None,
+                  drain_timeout=None, node_soak_duration=None, undrainable_node_behavior=None, skip_preflight=False,
+                  yes=False, dry_run=False):
+    """Many clusters in waves, each migrated as `az aks azurelinux migrate` migrates it, with a failure budget."""
+    from azext_azurelinux.migration import fleet
+    _progress.start(cmd)
+    services = {}
+
+    def service_of(subscription):
+        if subscription.lower() not in services:
+            from azext_azurelinux._client_factory import cf_container_service
+            services[subscription.lower()] = cf_container_service(cmd.cli_ctx, subscription_id=subscription)
+        return services[subscription.lower()]
+
+    planned_waves, unplaced = _fleet_waves(fleet, service_of, clusters, clusters_file, fleet_id, update_strategy,
+                                           waves, wait_between)
+    for cluster in unplaced:
+        logger.warning("%s is in no wave and is left alone (give a last wave of * to take the rest).", cluster)
+    roll = builders.upgrade_settings(max_surge, max_unavailable, drain_timeout, node_soak_duration,
+                                     undrainable_node_behavior)
+
+    def plan(cluster):
+        subscription, group, name = fleet.parse_cluster_id(cluster)
+        return _plan_cluster(cmd, service_of(subscription), subscription, group, name, os_sku, strategy, roll,
+                             max_parallel, skip_preflight)
+
+    plans = {}
+    for wave in planned_waves:
+        for cluster in wave["clusters"]:
+            plans[cluster] = _try(plan, cluster)
+    report = {"waves": [{"name": w["name"], "clusters": w["clusters"], "waitAfter": w["waitAfter"]}
+                        for w in planned_waves], "dryRun": dry_run, "osSku": os_sku or migration.DEFAULT_TARGET,
+              "strategy": strategy, "maxParallelClusters": max_parallel_clusters,
+              "maxFailedClusters": max_failed_clusters}
+    _show_fleet_plan(planned_waves, plans)
+    if dry_run:
+        report["clusters"] = [_cluster_plan_row(c, w["name"], plans[c]) for w in planned_waves for c in w["clusters"]]
+        return _finish_fleet(cmd, report, None)
+    _confirm(f"Migrate the pools of {len(plans)} cluster(s) in {len(planned_waves)} wave(s) to "
+             f"{os_sku or migration.DEFAULT_TARGET}?", yes)
+
+    with _StopSignals() as signals:
+        def migrate_one(cluster):
+            planned = _try(plan, cluster)  # read again now: an earlier wave, or a wait, may have changed it
+            if isinstance(planned, Exception):
+                return {"outcome": "failed", "error": _one_line(planned)}
+            cluster_plans, _ = planned
+            subscription, group, name = fleet.parse_cluster_id(cluster)
+            if not [p for p in cluster_plans if p["action"] in (migration.MIGRATE, migration.RESUME)]:
+                return {"outcome": "nothing-to-do" if not _refused_by_preflight(cluster_plans) else "failed",
+                        "pools": _pool_outcomes(cluster_plans)}
+            results = _try(_run_cluster, cmd, service_of(subscription), subscription, group, name, cluster_plans,
+                           max_parallel, False, signals.event)
+            if isinstance(results, Exception):
+                return {"outcome": "failed", "error": _one_line(results)}
+            return {"outcome": _cluster_outcome(results), "pools": _pool_outcomes(results)}
+
+        results = fleet.run_waves(planned_waves, migrate_one, max_parallel_clusters, max_failed_clusters,
+                                  fleet.parse_duration(wait_between), stop=signals.event, progress=_progress)
+    report["clusters"] = results
+    return _finish_fleet(cmd, report, signals)
+
+
+def _try(function, *args):
+    """The function's result, or the Azure or CLI error it raised (a cluster that cannot be read is a failed
+    cluster, not a crash)."""
+    from azure.core.exceptions import AzureError
+    from knack.util import CLIError
+    try:
+        return function(*args)
+    except (AzureError, CLIError) as error:
+        return error
+
+
+def _fleet_waves(fleet, service_of, clusters, clusters_file, fleet_id, update_strategy, waves, wait_between):
+    from azure.cli.core.azclierror import FileOperationError
+    from azure.core.rest import HttpRequest
+    try:
+        fleet.parse_duration(wait_between)
+        if fleet_id:
+            subscription, group, name = fleet.parse_fleet_id(fleet_id)
+            base = f"/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.ContainerService/" \
+                   f"fleets/{name}"
+            service = service_of(subscription)
+
+            def get(path):
+                response = service.send_request(HttpRequest("GET", path, params={"api-version": FLEET_API}))
+                if response.status_code == 404:
+                    raise ResourceNotFoundError(f"--fleet-id: {_response_message(response)}")
+                response.raise_for_status()
+                return json.loads(response.content)
+            members = get(f"{base}/members").get("value", [])
+            if update_strategy:
+                return fleet.waves_from_strategy(members, get(f"{base}/updateStrategies/{update_strategy}"))
+            ids = [m["properties"]["clusterResourceId"] for m in members]
+        elif clusters_file:
+            try:
+                with open(clusters_file, encoding="utf-8") as handle:
+                    ids = fleet.clusters_from_file(handle.read())
+            except OSError as error:
+                raise FileOperationError(f"--clusters-file {clusters_file} cannot be read ({error.strerror}).") \
+                    from None
+        else:
+            ids = list(dict.fromkeys(clusters))
+            for cluster in ids:
+                fleet.parse_cluster_id(cluster)
+        return fleet.assign_waves(ids, fleet.parse_waves(waves))
+    except fleet.FleetError as error:
+        raise InvalidArgumentValueError(str(error)) from None
+
+
+def _pool_outcomes(results):
+    counts = {}
+    for result in results:
+        outcome = result.get("outcome") or result["action"]
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+def _cluster_outcome(results):
+    outcomes = {r["outcome"] for r in results}
+    if "interrupted" in outcomes:
+        return "interrupted"
+    if outcomes & {"failed", "not-started"} or _refused_by_preflight(results):
+        return "failed"
+    return "succeeded" if "succeeded" in outcomes else "nothing-to-do"
+
+
+def _cluster_plan_row(cluster, wave, planned):
+    if isinstance(planned, Exception):
+        return {"cluster": cluster, "wave": wave, "outcome": "failed", "error": _one_line(planned)}
+    plans, report = planned
+    return {"cluster": cluster, "wave": wave, "outcome": "planned", "preflight": report["preflight"],
+            "pools": [{k: v for k, v in p.items() if k != "requests"} for p in plans]}
+
+
+def _show_fleet_plan(waves, plans):
+    for wave in waves:
+        _progress(f"Wave {wave['name']}: {len(wave['clusters'])} cluster(s)"
+                  + (f", then a wait of {wave['waitAfter']} s" if wave.get("waitAfter") else ""))
+        for cluster in wave["clusters"]:
+            planned = plans[cluster]
+            if isinstance(planned, Exception):
+                _progress(f"  {cluster}: cannot be read: {_one_line(planned)}")
+                continue
+            counts = _pool_outcomes([{"action": p["action"]} for p in planned[0]])
+            _progress(f"  {cluster}: " + ", ".join(f"{n} {a}" for a, n in sorted(counts.items())))
+
+
+def _finish_fleet(cmd, report, signals):
+    _progress.end()
+    rows = report["clusters"]
+    counts = {}
+    for row in rows:
+        counts[row["outcome"]] = counts.get(row["outcome"], 0) + 1
+    report["summary"] = counts
+    _progress(f"{len(rows)} cluster(s): " + ", ".join(f"{n} {o}" for o, n in sorted(counts.items())))
+    if signals is not None and signals.code:
+        _progress(f"To resume, run the same command again (from any machine): {_resume_command()}")
+        _exit_after_output(cmd.cli_ctx, signals.code)
+    elif any(row["outcome"] in ("failed", "not-started") for row in rows):
+        _exit_after_output(cmd.cli_ctx, 1)
+    return report

@@ -43,6 +43,28 @@ class Fleet:
         self.management_groups = {}  # name -> [subscription ids]
         self.quota = {"perWindow": 15, "windowSeconds": 5}
         self._window = (0.0, 0)
+        self.fleets = {}             # (rg, name) -> {"members": [...], "updateStrategies": {name: doc}}
+
+    def seed_fleet(self, sub, spec):
+        """An Azure Kubernetes Fleet Manager fleet: members (clusterResourceId, group) and update strategies."""
+        base = f"/subscriptions/{sub}/resourceGroups/{spec['resourceGroup']}/providers/{CS}/fleets/{spec['name']}"
+        members = [{"id": f"{base}/members/{m['name']}", "name": m["name"], "type": f"{CS}/fleets/members",
+                    "properties": {"clusterResourceId": m["clusterResourceId"], "group": m.get("group"),
+                                   "provisioningState": "Succeeded"}} for m in spec.get("members", [])]
+        strategies = {s["name"].lower(): {"id": f"{base}/updateStrategies/{s['name']}", "name": s["name"],
+                                          "type": f"{CS}/fleets/updateStrategies",
+                                          "properties": {"provisioningState": "Succeeded",
+                                                         "strategy": {"stages": s["stages"]}}}
+                      for s in spec.get("updateStrategies", [])}
+        self.fleets[(spec["resourceGroup"].lower(), spec["name"].lower())] = {"members": members,
+                                                                              "updateStrategies": strategies}
+
+    def fleet(self, rg, name):
+        found = self.fleets.get((rg.lower(), name.lower()))
+        if found is None:
+            raise ServiceError(404, "ResourceNotFound", f"The Resource '{CS}/fleets/{name}' under resource group "
+                                                        f"'{rg}' was not found.")
+        return found
 
     def seed(self, spec):
         """{"subscriptions": [{"id", "clusters": [{"resourceGroup", "name", "location", "kubernetesVersion",

@@ -231,6 +231,10 @@ class Emulator:
         (r"/subscriptions/(?P<sub>[^/]+)/providers/microsoft\.compute/locations/(?P<loc>[^/]+)/usages", "usages"),
         (r"/subscriptions/(?P<sub>[^/]+)/providers/microsoft\.compute/skus", "skus"),
         (r"/subscriptions/(?P<sub>[^/]+)/resourcegroups/(?P<rg>[^/]+)/providers/microsoft\.containerservice"
+         r"/fleets/(?P<fleet>[^/]+)/members", "fleet_members"),
+        (r"/subscriptions/(?P<sub>[^/]+)/resourcegroups/(?P<rg>[^/]+)/providers/microsoft\.containerservice"
+         r"/fleets/(?P<fleet>[^/]+)/updatestrategies/(?P<strategy>[^/]+)", "fleet_strategy"),
+        (r"/subscriptions/(?P<sub>[^/]+)/resourcegroups/(?P<rg>[^/]+)/providers/microsoft\.containerservice"
          r"/managedclusters", "clusters"),
         (r"/subscriptions/(?P<sub>[^/]+)/resourcegroups/(?P<rg>[^/]+)/providers/microsoft\.containerservice"
          r"/managedclusters/(?P<cluster>[^/]+)", "cluster"),
@@ -350,6 +354,16 @@ class Emulator:
         if skip + 10 < len(clusters):
             page["nextLink"] = self._url(f"{request.path}?api-version=2026-06-01&$skiptoken={skip + 10}")
         return web.json_response(page)
+
+    async def on_fleet_members_get(self, request, sub, rg, fleet):
+        return web.json_response({"value": self.fleet.fleet(rg, fleet)["members"]})
+
+    async def on_fleet_strategy_get(self, request, sub, rg, fleet, strategy):
+        found = self.fleet.fleet(rg, fleet)["updateStrategies"].get(strategy.lower())
+        if found is None:
+            raise ServiceError(404, "ResourceNotFound", f"Update strategy '{strategy}' of fleet '{fleet}' was not "
+                                                        "found.")
+        return web.json_response(found)
 
     async def on_graph_post(self, request):
         try:
@@ -493,6 +507,9 @@ class Emulator:
                 raise ServiceError(400, "InvalidFault", str(exc)) from exc
             self.faults.append(fault)
             return web.json_response({"id": fault.id})
+        if action == "fleetmanager":
+            self.fleet.seed_fleet(SUBSCRIPTION_ID, body)
+            return web.json_response({"status": "seeded"})
         if action == "fleet":
             self.fleet.seed(body)
             return web.json_response({"status": "seeded", "subscriptions": len(self.fleet.subscriptions)})
