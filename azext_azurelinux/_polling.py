@@ -9,9 +9,10 @@ Real AKS sends no Retry-After with its operations, so the SDK's poller would rea
 operation that ends just after a read is noticed up to 30 s late. `BudgetedPolling` follows Retry-After when the
 service sends one (above 0) and otherwise reads every 5 s in the operation's first minute, 10 s after (most pool
 operations take minutes: 5 s loses 2.5 s on average where it matters, 10 s keeps a long reimage to 6 reads a
-minute). Every status read of the process comes out of one budget per subscription (AKS allows about 2 operation
-status reads per second per subscription), however many operations are waited on at once; a 429 is still
-retried by the SDK as the service asks. `--debug` logs each wait: the operation, the interval and why.
+minute). Every status read of the process comes out of one budget per subscription, the service's own: a bucket
+of 200 refilled at 2 reads a second (`az config set azurelinux.status_read_burst=N` makes the bucket smaller
+when other tools share the subscription's budget), however many operations are waited on at once; a 429 is
+still retried by the SDK as the service asks. `--debug` logs each wait: the operation, the interval and why.
 """
 import threading
 import time
@@ -22,7 +23,7 @@ from knack.log import get_logger
 logger = get_logger(__name__)
 EARLY_SECONDS, EARLY_INTERVAL, LATE_INTERVAL = 60.0, 5.0, 10.0
 STATUS_READS_PER_SECOND = 2.0
-STATUS_BURST = 2  # the service's bucket is larger (200); pacing from the start keeps long runs inside it
+STATUS_BURST = 200  # AKS's bucket; `az config set azurelinux.status_read_burst=N` when other tools share it
 
 
 class StatusBudget:  # pylint: disable=too-few-public-methods
@@ -51,9 +52,9 @@ _BUDGETS = {}
 _BUDGETS_LOCK = threading.Lock()
 
 
-def budget_for(subscription):
+def budget_for(subscription, burst=STATUS_BURST):
     with _BUDGETS_LOCK:
-        return _BUDGETS.setdefault(subscription, StatusBudget())
+        return _BUDGETS.setdefault(subscription, StatusBudget(burst=burst))
 
 
 def interval(retry_after, elapsed):
@@ -69,9 +70,9 @@ class BudgetedPolling(ARMPolling):
     """ARM polling with our intervals, the shared status-read budget, and (`final_get=False`) no read of the
     resource once the operation has Succeeded, for callers that do not use it."""
 
-    def __init__(self, subscription, label, final_get=True):
+    def __init__(self, subscription, label, final_get=True, burst=STATUS_BURST):
         super().__init__(timeout=EARLY_INTERVAL)
-        self._budget, self._label, self._final_get = budget_for(subscription), label, final_get
+        self._budget, self._label, self._final_get = budget_for(subscription, burst), label, final_get
         self._started = time.monotonic()
 
     def _extract_delay(self):

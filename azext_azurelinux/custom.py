@@ -184,7 +184,18 @@ def _output_none(cmd):
 
 def _polling(cmd, label, final_get=True):
     from azext_azurelinux._polling import BudgetedPolling
-    return BudgetedPolling(_subscription(cmd), label, final_get=final_get)
+    return BudgetedPolling(_subscription(cmd), label, final_get=final_get, burst=_status_read_burst(cmd))
+
+
+def _status_read_burst(cmd):
+    """The subscription's bucket of operation-status reads (azurelinux.status_read_burst, default AKS's 200)."""
+    from azext_azurelinux._polling import STATUS_BURST
+    value = cmd.cli_ctx.config.get("azurelinux", "status_read_burst", fallback=None)
+    try:
+        return max(1, int(value)) if value is not None else STATUS_BURST
+    except ValueError:
+        raise InvalidArgumentValueError(f"azurelinux.status_read_burst {value!r} is not a whole number: set it to "
+                                        "1 or more, or unset it for AKS's 200.") from None
 
 
 def _put_if_missing(no_wait, begin, args, polling, exists_message):
@@ -337,7 +348,7 @@ def list_policies(cmd):  # pylint: disable=unused-argument
 
 
 # ---- migration --------------------------------------------------------------------------
-class _SdkPoolOps:
+class _SdkPoolOps:  # pylint: disable=too-many-instance-attributes
     """The executor's requests, through the SDK: each call returns once its operation has Succeeded.
 
     Waits end early when `stop` is set (Ctrl-C, SIGTERM): `Interrupted` says what the pool was doing.
@@ -349,6 +360,7 @@ class _SdkPoolOps:
         self.get_model = _model_getter(cmd)
         self.stop, self.progress = stop, progress
         self.subscription = subscription or _subscription(cmd)
+        self.burst = _status_read_burst(cmd)
 
     def _state(self, name):
         from azure.core.exceptions import AzureError, ResourceNotFoundError as NotFound
@@ -410,7 +422,8 @@ class _SdkPoolOps:
 
     def _polling(self, name):
         from azext_azurelinux._polling import BudgetedPolling
-        return BudgetedPolling(self.subscription, f"{self.cluster}/{name}", final_get=False)  # the plan reports
+        return BudgetedPolling(self.subscription, f"{self.cluster}/{name}", final_get=False,  # the plan reports
+                               burst=self.burst)
 
     def put(self, name, body, headers):
         pool = self.get_model("AgentPool")(body)

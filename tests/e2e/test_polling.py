@@ -41,10 +41,12 @@ def test_one_budget_for_all_parallel_operations_keeps_status_reads_within_the_se
                                                                                          seed_cluster):
     pools = [pool_spec("system", mode="System", os_sku="AzureLinux")] + [pool_spec(f"p{i}") for i in range(10)]
     cluster = seed_cluster(pools)
-    # the service's budget cut from AKS's bucket of 200 to 3 (one read of slack for the network's jitter), refilled
-    # at 2 a second; the emulator answers 429 past it. Unpaced, ten operations polled every second would be 10/s.
+    # the service's bucket cut from AKS's 200 to 3 (as when other tools share the subscription's budget), refilled
+    # at 2 a second, and the extension told so; the emulator answers 429 past it. Unpaced, ten operations polled
+    # every second would be 10 reads a second.
     emulator.configure(retryAfter="1", operationSeconds=4, statusReadsPerSecond=2, statusBurst=3)
-    result = az("aks", "azurelinux", "migrate", "-g", rg, "-n", cluster, "--max-parallel", "10", "--yes")
+    result = az.with_env(AZURE_AZURELINUX_STATUS_READ_BURST="2")(
+        "aks", "azurelinux", "migrate", "-g", rg, "-n", cluster, "--max-parallel", "10", "--yes")
     assert result.code == 0, result
     reads = status_reads(emulator)
     assert len(reads) >= 10 and not [r for r in reads if r["status"] == 429]

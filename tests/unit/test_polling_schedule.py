@@ -30,6 +30,7 @@ def test_the_budget_paces_every_taker_together():
 
 def test_the_budget_is_shared_per_subscription_and_thread_safe():
     assert _polling.budget_for("a") is _polling.budget_for("a") is not _polling.budget_for("b")
+    assert _polling.budget_for("a").burst == 200  # AKS's own bucket, unless the configuration says otherwise
     budget = _polling.StatusBudget(per_second=1000, burst=1000, clock=lambda: 0.0)
     threads = [threading.Thread(target=budget.take) for _ in range(50)]
     for thread in threads:
