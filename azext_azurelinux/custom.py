@@ -411,15 +411,6 @@ class _SdkPoolOps:  # pylint: disable=too-many-instance-attributes
             return
         raise migration.StepError(f"{message} (the pool is {state})", accepted=True)
 
-    @staticmethod
-    def _conditions(headers):
-        from azure.core import MatchConditions
-        if headers.get("If-None-Match") == "*":
-            return {"match_condition": MatchConditions.IfMissing}
-        if headers.get("If-Match"):
-            return {"etag": headers["If-Match"].strip('"'), "match_condition": MatchConditions.IfNotModified}
-        return {}
-
     def _polling(self, name):
         from azext_azurelinux._polling import BudgetedPolling
         return BudgetedPolling(self.subscription, f"{self.cluster}/{name}", final_get=False,  # the plan reports
@@ -428,11 +419,12 @@ class _SdkPoolOps:  # pylint: disable=too-many-instance-attributes
     def put(self, name, body, headers):
         pool = self.get_model("AgentPool")(body)
         return self._run(lambda: self.client.begin_create_or_update(
-            self.rg, self.cluster, name, pool, polling=self._polling(name), **self._conditions(headers)), name)
+            self.rg, self.cluster, name, pool, polling=self._polling(name), **_match_conditions(headers)), name)
 
     def delete(self, name, headers):
         return self._run(lambda: self.client.begin_delete(
-            self.rg, self.cluster, name, polling=self._polling(name), **self._conditions(headers)), name, deleting=True)
+            self.rg, self.cluster, name, polling=self._polling(name), **_match_conditions(headers)),
+            name, deleting=True)
 
     def get(self, name):
         from azure.core.exceptions import AzureError, ResourceNotFoundError as NotFound
@@ -474,6 +466,16 @@ class _SdkPoolOps:  # pylint: disable=too-many-instance-attributes
             return False
         self.delete(name, {})
         return True
+
+
+def _match_conditions(headers):
+    """The SDK's keyword arguments for a planned request's If-Match / If-None-Match."""
+    from azure.core import MatchConditions
+    if headers.get("If-None-Match") == "*":
+        return {"match_condition": MatchConditions.IfMissing}
+    if headers.get("If-Match"):
+        return {"etag": headers["If-Match"].strip('"'), "match_condition": MatchConditions.IfNotModified}
+    return {}
 
 
 class _StopSignals:
@@ -699,6 +701,11 @@ def migrate_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_na
         return dict(plan, outcome="planned" if dry_run and planned else plan["action"])
     _show_plan([plan])
     _confirm(f"Migrate node pool {nodepool_name} of {cluster_name} to {plan['osSkuAfter']} ({plan['strategy']})?", yes)
+    return _run_one(cmd, client, resource_group_name, cluster_name, plan)
+
+
+def _run_one(cmd, client, resource_group_name, cluster_name, plan):
+    """Carry out one pool's plan, Ctrl-C and SIGTERM handled; the report and the exit code as for a cluster."""
     with _StopSignals() as signals:
         ops = _SdkPoolOps(cmd, client, resource_group_name, cluster_name, signals.event, _progress)
         result = migration.execute_plans([plan], ops, _progress, stop=signals.event,
@@ -783,16 +790,10 @@ def rollback_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_n
              "nodes)?", yes)
     if no_wait:
         step = plan["requests"][0]
-        ops = _SdkPoolOps(cmd, client, resource_group_name, cluster_name, None, _progress)
         sdk_no_wait(True, client.begin_create_or_update, resource_group_name, cluster_name, nodepool_name,
-                    ops.get_model("AgentPool")(step["body"]), **ops._conditions(step["headers"]))  # pylint: disable=protected-access
+                    _model_getter(cmd)("AgentPool")(step["body"]), **_match_conditions(step["headers"]))
         return None
-    with _StopSignals() as signals:
-        ops = _SdkPoolOps(cmd, client, resource_group_name, cluster_name, signals.event, _progress)
-        result = migration.execute_plans([plan], ops, _progress, stop=signals.event,
-                                         where=_where(resource_group_name, cluster_name))[0]
-    _finish(cmd, {"pools": [result]}, signals)
-    return result
+    return _run_one(cmd, client, resource_group_name, cluster_name, plan)
 
 
 # ---- inventory --------------------------------------------------------------------------
