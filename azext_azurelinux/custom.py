@@ -867,6 +867,7 @@ def _response_message(response):
 
 # ---- fleets -----------------------------------------------------------------------------
 FLEET_API = "2025-03-01"
+FRESH_PLAN_SECONDS = 30  # a plan older than this is made again from a new read before its cluster runs
 
 
 def migrate_fleet(cmd, clusters=None, clusters_file=None, fleet_id=None,  # pylint: disable=too-many-locals
@@ -897,10 +898,11 @@ def migrate_fleet(cmd, clusters=None, clusters_file=None, fleet_id=None,  # pyli
         return _plan_cluster(cmd, service_of(subscription), subscription, group, name, os_sku, strategy, roll,
                              max_parallel, skip_preflight)
 
-    plans = {}
-    for wave in planned_waves:
-        for cluster in wave["clusters"]:
-            plans[cluster] = _try(plan, cluster)
+    from concurrent.futures import ThreadPoolExecutor
+    everyone = [cluster for wave in planned_waves for cluster in wave["clusters"]]
+    with ThreadPoolExecutor(max_workers=max(1, max_parallel_clusters)) as readers:  # one read a cluster, together
+        plans = dict(zip(everyone, readers.map(lambda cluster: _try(plan, cluster), everyone)))
+    planned_at = time.monotonic()
     report = {"waves": [{"name": w["name"], "clusters": w["clusters"], "waitAfter": w["waitAfter"]}
                         for w in planned_waves], "dryRun": dry_run, "osSku": os_sku or migration.DEFAULT_TARGET,
               "strategy": strategy, "maxParallelClusters": max_parallel_clusters,
@@ -914,7 +916,9 @@ def migrate_fleet(cmd, clusters=None, clusters_file=None, fleet_id=None,  # pyli
 
     with _StopSignals() as signals:
         def migrate_one(cluster):
-            planned = _try(plan, cluster)  # read again now: an earlier wave, or a wait, may have changed it
+            planned = plans[cluster]
+            if isinstance(planned, Exception) or time.monotonic() - planned_at > FRESH_PLAN_SECONDS:
+                planned = _try(plan, cluster)  # read again: a wait, or a long wave, may have changed the cluster
             if isinstance(planned, Exception):
                 return {"outcome": "failed", "error": _one_line(planned)}
             cluster_plans, _ = planned

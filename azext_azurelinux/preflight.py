@@ -71,10 +71,12 @@ def _skus(get_json, subscription, location, cache_dir, now):
                                 {"api-version": SKUS_API, "$filter": f"location eq '{location}'"})
             if entry.get("resourceType") == "virtualMachines"}
     if cache:
+        import threading
         os.makedirs(cache_dir, exist_ok=True)
-        with open(cache + ".tmp", "w", encoding="utf-8") as handle:
+        partial = f"{cache}.{os.getpid()}.{threading.get_ident()}.tmp"  # writers in parallel never share one
+        with open(partial, "w", encoding="utf-8") as handle:
             handle.write(json.dumps(skus))  # one call to the C encoder; json.dump writes piece by piece in Python
-        os.replace(cache + ".tmp", cache)
+        os.replace(partial, cache)
     return skus, False
 
 
