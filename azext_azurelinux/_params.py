@@ -192,9 +192,12 @@ def load_arguments(self, _):  # pylint: disable=too-many-statements
         c.argument("new_name", options_list=["--new-name"],
                    help="Name of the replacement pool (new-pool only). Default: derived from the old name.")
 
+    for scope in ("aks azurelinux migrate", "aks azurelinux migrate-fleet"):
+        with self.argument_context(scope) as c:
+            c.argument("max_parallel", options_list=["--max-parallel"], type=int, default=2,
+                       help="Pool operations at a time in a cluster (at least 1). Default 2: pools move in parallel "
+                            "while at most two surges of new nodes claim quota and drain workloads at once.")
+
     with self.argument_context("aks azurelinux migrate") as c:
-        c.argument("max_parallel", options_list=["--max-parallel"], type=int, default=2,
-                   help="Pool operations at a time (at least 1). Default 2: pools move in parallel while at "
-                        "most two surges of new nodes claim quota and drain workloads at once.")
         c.argument("continue_on_error", action="store_true",
                    help="Keep starting pools after one has failed (by default none starts after a failure).")

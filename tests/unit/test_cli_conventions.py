@@ -27,6 +27,8 @@ CORE_PROVIDED = {"cmd", "resource_group_name"}  # the CLI registers these for ev
 GLOBAL_OPTIONS = {"--output", "-o", "--query", "--debug", "--verbose", "--only-show-errors", "--subscription",
                   "--help", "-h"}
 MAX_OPTION_LENGTH = 22  # azdev: option_length_too_long
+# azdev reads such exceptions from the extension's linter_exclusions.yml; ours, each with its reason:
+LONG_OPTION_EXCLUSIONS = {"--max-parallel-clusters": "the name issue 12 gives it, beside --max-parallel; no core twin"}
 LICENSE = ("# --------------------------------------------------------------------------------------------\n"
            "# Copyright (c) Microsoft Corporation. All rights reserved.\n"
            "# Licensed under the MIT License. See License.txt in the project root for license information.\n"
@@ -92,7 +94,8 @@ def test_options_are_short_enough_and_short_options_are_one_letter(command, core
     for dest, settings in options(command).items():
         for option in settings.get("options_list") or []:
             if option.startswith("--"):
-                assert len(option) <= MAX_OPTION_LENGTH or option in spelled_as_core, \
+                assert len(option) <= MAX_OPTION_LENGTH or option in spelled_as_core or \
+                    option in LONG_OPTION_EXCLUSIONS, \
                     f"{command} {option}: longer than {MAX_OPTION_LENGTH}"
             else:
                 assert len(option) == 2 and option[0] == "-", f"{command} {option} ({dest}): not a one-letter option"
