@@ -117,6 +117,25 @@ def tell(story, wheel):
     story.run("aks", "azurelinux", "nodepool", "list", "-g", RG, "--cluster-name", CLUSTER,
               "--query", "[].{name:name, osSku:osSku, labels:nodeLabels, taints:nodeTaints}", "-o", "json")
 
+    story.say("Another Ubuntu pool, migrated in place, then rolled back to the OS SKU recorded on it")
+    story.run("aks", "nodepool", "add", "-g", RG, "--cluster-name", CLUSTER, "-n", "batch", "--os-sku", "Ubuntu",
+              "--node-count", "1", "-o", "none")
+    story.run("aks", "azurelinux", "nodepool", "migrate", "-g", RG, "--cluster-name", CLUSTER, "-n", "batch",
+              "--max-surge", "1", "--yes", "--query", "{pool:pool, outcome:outcome, upgradeSettings:upgradeSettings}")
+    story.run("aks", "azurelinux", "nodepool", "show", "-g", RG, "--cluster-name", CLUSTER, "-n", "batch",
+              "--query", "{osSku:osSku, tags:tags}")
+    story.run("aks", "azurelinux", "nodepool", "rollback", "-g", RG, "--cluster-name", CLUSTER, "-n", "batch",
+              "--yes", "-o", "table")
+
+    story.say("Today's documented support is one setting away: the policy editions")
+    story.run("aks", "azurelinux", "policy", "list", "--query", "[].{name:name, date:date, inForce:inForce}",
+              "-o", "table")
+    story.run("aks", "azurelinux", "check", "--node-vm-size", "Standard_NC24ads_A100_v4", "--policy", "aks-2026",
+              "--query", "{edition:edition, allowed:allowed}")
+
+    story.say("Every pool of the account, and where it stands, through Azure Resource Graph")
+    story.run("aks", "azurelinux", "inventory", "-o", "table")
+
 
 if __name__ == "__main__":
     sys.exit(main())
