@@ -81,7 +81,9 @@ def test_check_and_vm_size_list_compare_editions_without_changing_the_setting(az
     assert other.code == 0 and other.json["edition"] == "aks-2026" and other.json["allowed"] is True
     rows = {r["size"]: r for r in az.ok("aks", "azurelinux", "vm-size", "list", "--policy", "aks-2026").json}
     assert rows[H100]["supported"] and rows["Standard_NC24ads_A100_v4"]["supported"]
-    assert not rows["Standard_NV4as_v4"]["supported"] and rows["Standard_NV4as_v4"]["unconfirmed"]
+    assert not rows["Standard_NV4as_v4"]["supported"] and "aren't supported on AKS" in rows["Standard_NV4as_v4"]["source"]
+    assert rows[" | ".join(f"{p}*" for p in ("Standard_NC", "Standard_ND", "Standard_NV", "Standard_NG")) +
+                " (other)"]["unconfirmed"]  # what could not be confirmed says so
     assert not {r["size"]: r for r in az.ok("aks", "azurelinux", "vm-size", "list").json}[
         "Standard_NC24ads_A100_v4"]["supported"]
     assert az.ok("aks", "azurelinux", "policy", "show").json["edition"] == "founding"
