@@ -306,18 +306,13 @@ def _exit_after_output(cli_ctx, code):
 
 
 def _check_migration(cmd, resource_group_name, cluster_name, os_sku, strategy, max_surge, max_parallel):
-    """Plan the migration and run the live checks on it; change nothing."""
-    service = _service(cmd)
-    cluster, views = _cluster_pools(cmd, resource_group_name, cluster_name, service=service)
-    plans = migration.plan_cluster(views, os_sku, strategy, roll=builders.upgrade_settings(max_surge))
-    checked = _preflight(cmd, service, cluster.location, plans, views, max_parallel)
+    """Plan the migration and run the live checks on it, as a migration would; change nothing."""
+    plans, report = _plan_cluster(cmd, _service(cmd), None, resource_group_name, cluster_name, os_sku, strategy,
+                                  builders.upgrade_settings(max_surge), max_parallel, False, "--cluster-name")
     refused = _refused_by_preflight(plans)
     if refused:
         _exit_after_output(cmd.cli_ctx, 1)
-    return {"allowed": not refused, "cluster": cluster_name, "resourceGroup": resource_group_name,
-            "osSku": os_sku or migration.DEFAULT_TARGET, "strategy": strategy, "maxParallel": max_parallel,
-            "preflight": checked,
-            "pools": [{k: v for k, v in p.items() if k != "requests"} for p in plans]}
+    return dict(report, allowed=not refused, pools=[{k: v for k, v in p.items() if k != "requests"} for p in plans])
 
 
 def list_vm_sizes(cmd, policy_edition=None):  # pylint: disable=unused-argument
