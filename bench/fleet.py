@@ -12,17 +12,12 @@ wall time. Never part of `make test`.
 """
 import datetime
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.run import Bench, machine, verdict, write_keeping_sections  # noqa: E402  pylint: disable=wrong-import-position
-from tests.conftest import build_wheel  # noqa: E402  pylint: disable=wrong-import-position
-from tests.emulator.client import EmulatorProcess, az_executable, sign_in  # noqa: E402  pylint: disable=wrong-import-position
+from bench.run import Bench, prepare, machine, verdict, write_keeping_sections  # noqa: E402  pylint: disable=wrong-import-position
 from tests.emulator.store import SUBSCRIPTION_ID  # noqa: E402  pylint: disable=wrong-import-position
 
 CLUSTERS, POOLS, SECONDS = 20, 4, 3
@@ -38,14 +33,8 @@ def seed(emulator, group):
 
 
 def main():
-    work = os.path.join(ROOT, ".bench-fleet")
-    shutil.rmtree(work, ignore_errors=True)
-    wheel = build_wheel(tempfile.mkdtemp(prefix="azurelinux-bench-wheel-"))
-    emulator = EmulatorProcess(os.path.join(work, "emulator"), operation_seconds=SECONDS, retry_after="1")
+    work, emulator, env = prepare(".bench-fleet", operation_seconds=SECONDS, retry_after="1")
     try:
-        env = sign_in(emulator, os.path.join(work, "config"), extension_dir=os.path.join(work, "extensions"))
-        subprocess.run([az_executable(), "extension", "add", "--source", wheel, "--yes"], env=env, check=True,
-                       capture_output=True)
         bench = Bench(emulator, env)
         ids = seed(emulator, "fleetrg")
         print("migrate-fleet", flush=True)

@@ -13,17 +13,12 @@ of core `az aks list --subscription S -o json`. Requests, wall time and peak mem
 import argparse
 import datetime
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.run import Bench, machine, verdict, write_keeping_sections  # noqa: E402  pylint: disable=wrong-import-position
-from tests.conftest import build_wheel  # noqa: E402  pylint: disable=wrong-import-position
-from tests.emulator.client import EmulatorProcess, az_executable, sign_in  # noqa: E402  pylint: disable=wrong-import-position
+from bench.run import Bench, prepare, machine, verdict, write_keeping_sections  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def main(argv=None):
@@ -31,14 +26,8 @@ def main(argv=None):
     parser.add_argument("--subscriptions", type=int, default=100)
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "RESULTS.md"))
     args = parser.parse_args(argv)
-    work = os.path.join(ROOT, ".bench-inventory")
-    shutil.rmtree(work, ignore_errors=True)
-    wheel = build_wheel(tempfile.mkdtemp(prefix="azurelinux-bench-wheel-"))
-    emulator = EmulatorProcess(os.path.join(work, "emulator"))
+    work, emulator, env = prepare(".bench-inventory")
     try:
-        env = sign_in(emulator, os.path.join(work, "config"), extension_dir=os.path.join(work, "extensions"))
-        subprocess.run([az_executable(), "extension", "add", "--source", wheel, "--yes"], env=env, check=True,
-                       capture_output=True)
         emulator.admin("POST", "fleet", {"generate": {"subscriptions": args.subscriptions, "clusters": 20,
                                                       "pools": 5, "prefix": "f1ee7000"},
                                          "graphQuota": {"perWindow": 15, "windowSeconds": 5}})

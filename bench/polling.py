@@ -16,18 +16,13 @@ import argparse
 import datetime
 import os
 import re
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.run import Bench, fmt, machine, verdict, write_keeping_sections  # noqa: E402  pylint: disable=wrong-import-position
-from tests.conftest import build_wheel  # noqa: E402  pylint: disable=wrong-import-position
-from tests.emulator.client import EmulatorProcess, az_executable, sign_in  # noqa: E402  pylint: disable=wrong-import-position
+from bench.run import Bench, prepare, fmt, machine, verdict, write_keeping_sections  # noqa: E402  pylint: disable=wrong-import-position
 
 SECONDS = 20
 POLL = re.compile(r"/operations/[^/]+$")
@@ -44,14 +39,8 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "RESULTS.md"))
     args = parser.parse_args(argv)
-    work = os.path.join(ROOT, ".bench-polling")
-    shutil.rmtree(work, ignore_errors=True)
-    wheel = build_wheel(tempfile.mkdtemp(prefix="azurelinux-bench-wheel-"))
-    emulator = EmulatorProcess(os.path.join(work, "emulator"), operation_seconds=SECONDS, retry_after="none")
+    work, emulator, env = prepare(".bench-polling", operation_seconds=SECONDS, retry_after="none")
     try:
-        env = sign_in(emulator, os.path.join(work, "config"), extension_dir=os.path.join(work, "extensions"))
-        subprocess.run([az_executable(), "extension", "add", "--source", wheel, "--yes"], env=env, check=True,
-                       capture_output=True)
         bench = Bench(emulator, env)
         emulator.seed({"clusters": [{"resourceGroup": "bench", "name": "adds", "agentPools": pools(0, "x")}]})
         add = {"ours": [], "core": []}

@@ -15,18 +15,13 @@ import argparse
 import datetime
 import glob
 import os
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.run import Bench, fmt, machine, verdict, write_keeping_sections  # noqa: E402  pylint: disable=wrong-import-position
-from tests.conftest import build_wheel  # noqa: E402  pylint: disable=wrong-import-position
-from tests.emulator.client import EmulatorProcess, az_executable, sign_in  # noqa: E402  pylint: disable=wrong-import-position
+from bench.run import Bench, prepare, fmt, machine, verdict, write_keeping_sections  # noqa: E402  pylint: disable=wrong-import-position
 
 POOLS = 20
 
@@ -36,16 +31,10 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "RESULTS.md"))
     args = parser.parse_args(argv)
-    work = os.path.join(ROOT, ".bench-preflight")
-    shutil.rmtree(work, ignore_errors=True)
     print("building the wheel and starting the emulator...", flush=True)
-    wheel = build_wheel(tempfile.mkdtemp(prefix="azurelinux-bench-wheel-"))
-    emulator = EmulatorProcess(os.path.join(work, "emulator"))
+    work, emulator, env = prepare(".bench-preflight")
     config = os.path.join(work, "config")
     try:
-        env = sign_in(emulator, config, extension_dir=os.path.join(work, "extensions"))
-        subprocess.run([az_executable(), "extension", "add", "--source", wheel, "--yes"], env=env, check=True,
-                       capture_output=True)
         pools = [{"name": "system", "mode": "System", "vmSize": "Standard_D4ds_v5", "count": 3, "osSKU": "AzureLinux"}]
         pools += [{"name": f"ubuntu{i}", "mode": "User", "vmSize": "Standard_D4ds_v5", "count": 3,
                    "availabilityZones": ["1", "2", "3"]} for i in range(POOLS - 1)]

@@ -33,6 +33,23 @@ from tests.emulator.client import EmulatorProcess, az_executable, sign_in  # noq
 ARM_WRITES = ("PUT", "DELETE", "POST", "PATCH")
 
 
+def prepare(work_name, **emulator_settings):
+    """A clean work folder, the extension's wheel, the emulator started, and a private az signed in to it with the
+    wheel installed: (work folder, emulator, az environment). The caller stops the emulator."""
+    work = os.path.join(ROOT, work_name)
+    shutil.rmtree(work, ignore_errors=True)
+    wheel = build_wheel(tempfile.mkdtemp(prefix="azurelinux-bench-wheel-"))
+    emulator = EmulatorProcess(os.path.join(work, "emulator"), **emulator_settings)
+    try:
+        env = sign_in(emulator, os.path.join(work, "config"), extension_dir=os.path.join(work, "extensions"))
+        subprocess.run([az_executable(), "extension", "add", "--source", wheel, "--yes"], env=env, check=True,
+                       capture_output=True)
+    except BaseException:
+        emulator.stop()
+        raise
+    return work, emulator, env
+
+
 class Bench:
     def __init__(self, emulator, env):
         self.emulator, self.env, self.az = emulator, env, az_executable()
@@ -268,15 +285,9 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=5, help="rounds of each side (at least 5 for the report)")
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "RESULTS.md"))
     args = parser.parse_args(argv)
-    work = os.path.join(ROOT, ".bench")
-    shutil.rmtree(work, ignore_errors=True)
     print("building the wheel and starting the emulator...", flush=True)
-    wheel = build_wheel(tempfile.mkdtemp(prefix="azurelinux-bench-wheel-"))
-    emulator = EmulatorProcess(os.path.join(work, "emulator"), operation_seconds=0, retry_after="1")
+    _, emulator, env = prepare(".bench", operation_seconds=0, retry_after="1")
     try:
-        env = sign_in(emulator, os.path.join(work, "config"), extension_dir=os.path.join(work, "extensions"))
-        subprocess.run([az_executable(), "extension", "add", "--source", wheel, "--yes"], env=env, check=True,
-                       capture_output=True)
         bench = Bench(emulator, env)
         seed(emulator, "benchrg", "base", [{"name": "system", "mode": "System", "vmSize": "Standard_D4ds_v5",
                                             "count": 1, "osSKU": "AzureLinux"}])
