@@ -15,10 +15,10 @@ import re
 import threading
 import time
 
-_CLUSTER_ID = re.compile(r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/"
-                         r"Microsoft\.ContainerService/managedClusters/(?P<name>[^/]+)$", re.IGNORECASE)
-_FLEET_ID = re.compile(r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/"
-                       r"Microsoft\.ContainerService/fleets/(?P<name>[^/]+)$", re.IGNORECASE)
+_RESOURCE_ID = (r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.ContainerService/"
+                r"{}/(?P<name>[^/]+)$")
+_CLUSTER_ID = re.compile(_RESOURCE_ID.format("managedClusters"), re.IGNORECASE)
+_FLEET_ID = re.compile(_RESOURCE_ID.format("fleets"), re.IGNORECASE)
 _WAVE = re.compile(r"^(?P<name>[A-Za-z][\w-]{0,40})=(?P<size>\*|\d+%?)$")
 _DURATION = re.compile(r"^(?P<number>\d+)(?P<unit>[smh]?)$")
 
@@ -27,21 +27,22 @@ class FleetError(ValueError):
     """A bad cluster list, wave spec or duration: one sentence saying what to write instead."""
 
 
+def _parse_id(pattern, what, kind, text):
+    match = pattern.match(str(text).strip())
+    if not match:
+        raise FleetError(f"{text!r} is not a {what} resource id: use /subscriptions/SUB/resourceGroups/RG/providers/"
+                         f"Microsoft.ContainerService/{kind}/NAME.")
+    return match.group("sub"), match.group("rg"), match.group("name")
+
+
 def parse_cluster_id(text):
     """(subscription, resource group, name) of a managed cluster's resource id."""
-    match = _CLUSTER_ID.match(str(text).strip())
-    if not match:
-        raise FleetError(f"{text!r} is not a managed cluster resource id: use /subscriptions/SUB/resourceGroups/RG/"
-                         "providers/Microsoft.ContainerService/managedClusters/NAME.")
-    return match.group("sub"), match.group("rg"), match.group("name")
+    return _parse_id(_CLUSTER_ID, "managed cluster", "managedClusters", text)
 
 
 def parse_fleet_id(text):
-    match = _FLEET_ID.match(str(text).strip())
-    if not match:
-        raise FleetError(f"{text!r} is not a fleet resource id: use /subscriptions/SUB/resourceGroups/RG/providers/"
-                         "Microsoft.ContainerService/fleets/NAME.")
-    return match.group("sub"), match.group("rg"), match.group("name")
+    """(subscription, resource group, name) of a Fleet Manager fleet's resource id."""
+    return _parse_id(_FLEET_ID, "fleet", "fleets", text)
 
 
 def cluster_id(subscription, resource_group, name):
