@@ -39,9 +39,9 @@ class Az:
         self.env = env
         self.executable = az_executable()
 
-    def __call__(self, *args, stdin=None, timeout=300):
+    def __call__(self, *args, stdin=None, timeout=300, cwd=None):
         completed = subprocess.run([self.executable, *args], env=self.env, capture_output=True, text=True,
-                                   input=stdin, timeout=timeout, check=False)
+                                   input=stdin, timeout=timeout, check=False, cwd=cwd)
         return AzResult(args, completed)
 
     def ok(self, *args, **kwargs):

@@ -4,11 +4,14 @@
 # --------------------------------------------------------------------------------------------
 """The commands, run as a user runs them: the real az, the extension installed from its wheel, the emulator."""
 import os
+import re
 
 import pytest
 
 from tests.e2e.conftest import arm_requests, pool_spec, resource_path, secret_free
 from tests.emulator.store import SUBSCRIPTION_ID
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 A100_MESSAGE = ("--node-vm-size Standard_NC24ads_A100_v4 is not supported on Azure Linux node pools (NC A100 v4 "
                 "series).")
@@ -377,3 +380,14 @@ def test_the_extension_runs_from_the_installed_wheel(az):
     debug = az("aks", "azurelinux", "vm-size", "list", "--debug")
     assert os.path.join(az.extension_dir, "azurelinux") in debug.err
     assert secret_free(debug)
+
+
+def test_the_code_that_runs_is_the_wheels_even_from_the_source_tree(az):
+    """`az` is `python -m azure.cli`, which puts the working folder first on sys.path: run in the repository, as make
+    test runs it, it imported azext_azurelinux from the source tree and tested that instead of the installed wheel
+    (a file left out of the wheel would have passed). The verbose import log names the file of every module."""
+    imports = az.with_env(PYTHONVERBOSE="1")("aks", "azurelinux", "policy", "show", "-o", "none", cwd=ROOT)
+    assert imports.code == 0, imports
+    sources = re.findall(r"^# code object from '?([^'\s]*azext_azurelinux[^'\s]*)", imports.err, re.MULTILINE)
+    assert {os.path.basename(s).split(".")[0] for s in sources} >= {"__init__", "commands", "custom", "policy"}, sources
+    assert all(s.startswith(os.path.join(az.extension_dir, "azurelinux") + os.sep) for s in sources), sources

@@ -108,7 +108,10 @@ def az_environment(config_dir, ca_bundle, extension_dir=None):
     env.update({"AZURE_CONFIG_DIR": config_dir, "REQUESTS_CA_BUNDLE": ca_bundle,
                 "AZURE_CORE_COLLECT_TELEMETRY": "false", "AZURE_CORE_NO_COLOR": "true",
                 "AZURE_CORE_SURVEY_MESSAGE": "false", "AZURE_CORE_ONLY_SHOW_ERRORS": "false",
-                "AZURE_EXTENSION_USE_DYNAMIC_INSTALL": "no", "PYTHONWARNINGS": "ignore"})
+                "AZURE_EXTENSION_USE_DYNAMIC_INSTALL": "no", "PYTHONWARNINGS": "ignore",
+                # `az` is `python -m azure.cli`, which puts the working folder first on sys.path: run from the
+                # repository, it would import azext_azurelinux from the source tree, not the installed wheel
+                "PYTHONSAFEPATH": "1"})
     if extension_dir:
         env["AZURE_EXTENSION_DIR"] = extension_dir
     return env
