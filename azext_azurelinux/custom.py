@@ -608,6 +608,18 @@ def _service(cmd):
     return cf_container_service(cmd.cli_ctx)
 
 
+def _send(service, request):
+    """service.send_request, the body read whole and parsed by nobody else. Read whole the usual way, a response is
+    also parsed by the pipeline's ContentDecodePolicy into a context that send_request never hands back: a second parse
+    of every body, 0.1 s on the several-MB SKU list. Streamed, the policy leaves it alone; read() then keeps it."""
+    response = service.send_request(request, stream=True)
+    try:
+        response.read()
+    finally:
+        response.close()  # read whole, its connection goes back to the pool
+    return response
+
+
 def _get_json(client):
     """ARM GETs for the preflight through the container service client that read the cluster: its pipeline (retry
     policy, a log that redacts the token) and its open connection, and no Compute SDK to load for three reads."""
@@ -617,7 +629,7 @@ def _get_json(client):
     from azext_azurelinux import preflight
 
     def get(path, params):
-        response = client.send_request(HttpRequest("GET", path, params=params))
+        response = _send(client, HttpRequest("GET", path, params=params))
         if response.status_code == 403:
             raise preflight.Forbidden()
         try:
@@ -820,7 +832,7 @@ def _arm_reader(service):
     from azext_azurelinux import inventory
 
     def get(path, params):
-        response = service.send_request(HttpRequest("GET", path, params=params))
+        response = _send(service, HttpRequest("GET", path, params=params))
         if response.status_code in (403, 404):
             raise inventory.Unreadable(f"HTTP {response.status_code}: {_response_message(response)}")
         response.raise_for_status()
@@ -838,7 +850,7 @@ def _graph_reader(service):
         if pause[0]:
             logger.debug("Resource Graph quota used up: waiting %.1f s for it to reset", pause[0])
             time.sleep(pause[0])
-        response = service.send_request(HttpRequest("POST", path, json=body))
+        response = _send(service, HttpRequest("POST", path, json=body))
         response.raise_for_status()
         remaining = response.headers.get("x-ms-user-quota-remaining")
         resets = response.headers.get("x-ms-user-quota-resets-after", "00:00:00")
@@ -956,7 +968,7 @@ def _fleet_waves(fleet, service_of, clusters, clusters_file, fleet_id, update_st
             service = service_of(subscription)
 
             def get(path):
-                response = service.send_request(HttpRequest("GET", path, params={"api-version": FLEET_API}))
+                response = _send(service, HttpRequest("GET", path, params={"api-version": FLEET_API}))
                 if response.status_code == 404:
                     raise ResourceNotFoundError(f"--fleet-id: {_response_message(response)}")
                 response.raise_for_status()
