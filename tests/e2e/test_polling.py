@@ -56,6 +56,26 @@ def test_one_budget_for_all_parallel_operations_keeps_status_reads_within_the_se
     assert len(starts) / max(starts[-1] - starts[0], 1.0) <= 2.5
 
 
+def test_once_a_tenth_of_the_budget_is_spent_first_reads_wait_their_interval(az, emulator, rg, seed_cluster):
+    pools = [pool_spec("system", mode="System", os_sku="AzureLinux")] + [pool_spec(f"p{i}") for i in range(10)]
+    cluster = seed_cluster(pools)
+    emulator.configure(retryAfter="1", operationSeconds=2)
+    # a bucket of 10 told to the extension: the first two reads come out of its top tenth, then it is spent
+    result = az.with_env(AZURE_AZURELINUX_STATUS_READ_BURST="10")(
+        "aks", "azurelinux", "migrate", "-g", rg, "-n", cluster, "--max-parallel", "10", "--yes", "--debug")
+    assert result.code == 0, result.err[-3000:]
+    assert "a tenth of the subscription's status-read budget is spent: the first read waits its interval" in result.err
+    started = {o["id"]: o["startEpoch"] for o in emulator.operations()
+               if o["resourceGroup"] == rg and o["cluster"] == cluster and o["kind"] == "upgrade"}
+    first = {}
+    for read in status_reads(emulator):
+        first.setdefault(read["path"].rsplit("/", 1)[-1], read["start"])
+    gaps = sorted(first[op] - start for op, start in started.items())
+    assert len(gaps) == 10
+    assert gaps[0] < 0.5  # the SDK's read at once, while the budget was spare
+    assert sum(1 for gap in gaps if gap >= 0.9) >= 7, gaps  # then after Retry-After (pacing alone would hold 2)
+
+
 def test_a_429_on_a_status_read_is_backed_off_as_the_service_asks(az, emulator, rg, seed_cluster):
     cluster = seed_cluster([pool_spec("system", mode="System"), pool_spec("web")])
     emulator.configure(operationSeconds=1)

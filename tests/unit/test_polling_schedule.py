@@ -38,3 +38,49 @@ def test_the_budget_is_shared_per_subscription_and_thread_safe():
     for thread in threads:
         thread.join()
     assert budget.tokens == 950  # every take counted once
+
+
+def test_reads_made_at_once_come_only_out_of_the_top_tenth_of_the_bucket():
+    now = [0.0]
+    budget = _polling.StatusBudget(per_second=2, burst=10, clock=lambda: now[0], sleep=lambda _: None)
+    assert budget.spare()  # full: 10
+    budget.take()
+    assert budget.spare()  # 9 of 10 left
+    budget.take()
+    assert not budget.spare()  # 8 of 10
+    now[0] = 0.5
+    assert budget.spare()  # refilled to 9
+
+
+class _Recorder(_polling.BudgetedPolling):
+    """The polling loop with its reads and waits recorded instead of sent and slept."""
+
+    def __init__(self, budget, reads_until_done):
+        super().__init__("sub-recorder", "rg/c/p", final_get=False)
+        self._budget, self.events, self.left = budget, [], reads_until_done
+
+    def finished(self):
+        return self.left == 0
+
+    def update_status(self):
+        self.events.append("read")
+        self.left -= 1
+
+    def _delay(self):
+        self.events.append("wait")
+
+    def status(self):
+        return "Succeeded"
+
+
+def test_the_first_read_is_at_once_while_the_budget_is_spare_and_after_the_interval_once_it_is_not():
+    full = _polling.StatusBudget(per_second=2, burst=10, clock=lambda: 0.0, sleep=lambda _: None)
+    spare = _Recorder(full, reads_until_done=2)
+    spare._poll()  # pylint: disable=protected-access
+    assert spare.events == ["read", "wait", "read"]  # as azure-core polls
+    spent = _polling.StatusBudget(per_second=2, burst=10, clock=lambda: 0.0, sleep=lambda _: None)
+    for _ in range(2):
+        spent.take()
+    short = _Recorder(spent, reads_until_done=2)
+    short._poll()  # pylint: disable=protected-access
+    assert short.events == ["wait", "read", "wait", "read"]
