@@ -765,9 +765,11 @@ def _plan_cluster(cmd, service, subscription, resource_group_name, name, os_sku,
 
 
 def _run_cluster(cmd, service, subscription, resource_group_name, name, plans, max_parallel, continue_on_error,
-                 stop):
-    ops = _SdkPoolOps(cmd, service.agent_pools, resource_group_name, name, stop, _progress, subscription)
-    return migration.execute_plans(plans, ops, _progress, max_parallel=max_parallel,
+                 stop, label=False):
+    """`label`: put the cluster's group and name before each progress line, for runs of many clusters at once."""
+    progress = (lambda message: _progress(f"{resource_group_name}/{name}: {message}")) if label else _progress
+    ops = _SdkPoolOps(cmd, service.agent_pools, resource_group_name, name, stop, progress, subscription)
+    return migration.execute_plans(plans, ops, progress, max_parallel=max_parallel,
                                    continue_on_error=continue_on_error, stop=stop,
                                    where=_where(resource_group_name, name))
 
@@ -934,7 +936,7 @@ def migrate_fleet(cmd, clusters=None, clusters_file=None, fleet_id=None,  # pyli
                 return {"outcome": "nothing-to-do" if not _refused_by_preflight(cluster_plans) else "failed",
                         "pools": _pool_outcomes(cluster_plans)}
             results = _try(_run_cluster, cmd, service_of(subscription), subscription, group, name, cluster_plans,
-                           max_parallel, False, signals.event)
+                           max_parallel, False, signals.event, True)
             if isinstance(results, Exception):
                 return {"outcome": "failed", "error": _one_line(results)}
             return {"outcome": _cluster_outcome(results), "pools": _pool_outcomes(results)}

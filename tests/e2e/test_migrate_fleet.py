@@ -50,6 +50,9 @@ def test_waves_from_ids_run_in_order(az, emulator, rg, seed_cluster):
     canary_end = max(o["endEpoch"] for o in ops if o["cluster"] == "f1")
     assert all(o["startEpoch"] >= canary_end for o in ops if o["cluster"] != "f1")  # the canary first
     assert "4 cluster(s): 4 succeeded" in result.err
+    for name in names:  # clusters run side by side, so each progress line says whose pool it is about
+        assert f"{rg}/{name}: u0: done" in result.err and f"{rg}/{name}: u1: changing the OS SKU" in result.err
+    assert "\nu0: done" not in result.err
     table = fleet(az, "--clusters", *cluster_ids(rg, names), "--yes", "-o", "table")
     assert table.code == 0 and table.out.splitlines()[0].split()[:4] == ["Wave", "Cluster", "ResourceGroup", "Outcome"]
     assert "nothing-to-do" in table.out  # a rerun skips what is done
