@@ -12,31 +12,69 @@ def get_nodepool_completion_list(cmd, prefix, namespace, **kwargs):  # pylint: d
     group, cluster = getattr(namespace, "resource_group_name", None), getattr(namespace, "cluster_name", None)
     if not group or not cluster:
         return []
-    return [pool.name for pool in cf_agent_pools(cmd.cli_ctx).list(group, cluster)]
+    return _quietly(lambda: [pool.name for pool in cf_agent_pools(cmd.cli_ctx).list(group, cluster)])
+
+
+def _quietly(read):
+    """What `read` returns, or nothing when Azure cannot answer (a cluster not there yet, no access): an error
+    printed in the middle of a command line being typed is noise."""
+    from azure.core.exceptions import AzureError
+    from knack.util import CLIError
+    try:
+        return read()
+    except (AzureError, CLIError):
+        return []
+
+
+def _location(cmd, namespace):
+    """Where the sizes and versions are wanted: --location, else the cluster's, else the resource group's."""
+    if getattr(namespace, "location", None):
+        return namespace.location
+    group, cluster = getattr(namespace, "resource_group_name", None), getattr(namespace, "cluster_name", None)
+    if not group:
+        return None
+    if cluster:
+        from azext_azurelinux._client_factory import cf_managed_clusters
+        return cf_managed_clusters(cmd.cli_ctx).get(group, cluster).location
+    from azext_azurelinux._client_factory import cf_resource_groups
+    return cf_resource_groups(cmd.cli_ctx).get(group).location
 
 
 @Completer
 def get_vm_size_completion_list(cmd, prefix, namespace, **kwargs):  # pylint: disable=unused-argument
-    """The sizes of the location (`--location`, or the resource group's): the GPU sizes the policy knows otherwise."""
-    from azext_azurelinux import policy
-    location = getattr(namespace, "location", None)
-    if not location:
-        return policy.supported_gpu_sizes()
+    """The sizes offered in the location that the support policy does not refuse (the GPU sizes it supports when no
+    location is known yet). The SKU list is the preflight's, from its day's cache after the first read."""
+    import os
+    from azext_azurelinux import policy, preflight
+    from azure.cli.core.commands.client_factory import get_subscription_id
     from azext_azurelinux._client_factory import cf_container_service
-    from azure.core.rest import HttpRequest
-    subscription = cmd.cli_ctx.data.get("subscription_id")
-    response = cf_container_service(cmd.cli_ctx).send_request(HttpRequest(
-        "GET", f"/subscriptions/{subscription}/providers/Microsoft.Compute/skus",
-        params={"api-version": "2021-07-01", "$filter": f"location eq '{location}'"}))
-    return sorted({e["name"] for e in response.json().get("value", []) if e.get("resourceType") == "virtualMachines"})
+    from azext_azurelinux.custom import _get_json
+
+    def read():
+        location = _location(cmd, namespace)
+        if not location:
+            return policy.supported_gpu_sizes()
+        skus, _ = preflight.read_skus(_get_json(cf_container_service(cmd.cli_ctx)), get_subscription_id(cmd.cli_ctx),
+                                      location, cache_dir=os.path.join(cmd.cli_ctx.config.config_dir, "azurelinux"))
+        return sorted(sku["name"] for sku in skus.values() if not policy.refusals(policy.check_vm_size(sku["name"])))
+    return _quietly(read)
 
 
 @Completer
 def get_kubernetes_version_completion_list(cmd, prefix, namespace, **kwargs):  # pylint: disable=unused-argument
-    from azext_azurelinux._client_factory import cf_managed_clusters
-    location = getattr(namespace, "location", None) or "eastus"
-    versions = cf_managed_clusters(cmd.cli_ctx).list_kubernetes_versions(location)
-    return sorted(patch for value in versions.values or [] for patch in (value.patch_versions or {}))
+    """The patch versions offered in the location (the SDK's model of that list cannot be read: its `values` is the
+    mapping's method, so the list is read as JSON, as the preflight reads it)."""
+    from azure.cli.core.commands.client_factory import get_subscription_id
+    from azext_azurelinux import preflight
+    from azext_azurelinux._client_factory import cf_container_service
+    from azext_azurelinux.custom import _get_json
+
+    def read():
+        versions = preflight.read_versions(_get_json(cf_container_service(cmd.cli_ctx)),
+                                           get_subscription_id(cmd.cli_ctx), _location(cmd, namespace) or "eastus")
+        return sorted((patch for patches in versions.values() for patch in patches),
+                      key=lambda v: tuple(int(x) for x in v.split(".") if x.isdigit()))
+    return _quietly(read)
 
 
 @Completer

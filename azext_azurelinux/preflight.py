@@ -58,7 +58,10 @@ def _compact_sku(entry):
             "restrictions": restrictions}
 
 
-def _skus(get_json, subscription, location, cache_dir, now):
+def read_skus(get_json, subscription, location, cache_dir=None, now=None):
+    """The location's VM sizes, compacted ({lower-case name: {name, family, vcpus, zones, restrictions, ...}}), and
+    whether they came from the day's cache: (skus, cached)."""
+    now = time.time() if now is None else now
     cache = os.path.join(cache_dir, f"skus-{subscription}-{location.lower()}.json") if cache_dir else None
     if cache and os.path.exists(cache) and now - os.path.getmtime(cache) < SKU_CACHE_SECONDS:
         try:
@@ -80,7 +83,8 @@ def _skus(get_json, subscription, location, cache_dir, now):
     return skus, False
 
 
-def _versions(get_json, subscription, location):
+def read_versions(get_json, subscription, location):
+    """The Kubernetes versions offered in the location: {minor: [patch, ...]}."""
     path = f"/subscriptions/{subscription}/providers/Microsoft.ContainerService/locations/{location}/kubernetesVersions"
     return {v["version"]: sorted(v.get("patchVersions") or {})
             for v in get_json(path, {"api-version": VERSIONS_API}).get("values", [])}
@@ -93,9 +97,9 @@ def read_facts(get_json, subscription, location, need_versions, cache_dir=None, 
     facts = {"location": location, "usages": None, "skus": None, "versions": None, "warnings": [],
              "skusCached": False}
     readers = [("usages", lambda: _usages(get_json, subscription, location)),
-               ("skus", lambda: _skus(get_json, subscription, location, cache_dir, now))]
+               ("skus", lambda: read_skus(get_json, subscription, location, cache_dir, now))]
     if need_versions:
-        readers.append(("versions", lambda: _versions(get_json, subscription, location)))
+        readers.append(("versions", lambda: read_versions(get_json, subscription, location)))
 
     def timed(read):
         started = time.perf_counter()
