@@ -20,9 +20,10 @@ def _quietly(read):
     printed in the middle of a command line being typed is noise."""
     from azure.core.exceptions import AzureError
     from knack.util import CLIError
+    from azext_azurelinux.preflight import Forbidden
     try:
         return read()
-    except (AzureError, CLIError):
+    except (AzureError, CLIError, Forbidden):
         return []
 
 

@@ -52,3 +52,10 @@ def test_pool_names_are_the_clusters(az, rg, seed_cluster, tmp_path):
     assert sorted(complete(az, tmp_path, f"az aks azurelinux nodepool show -g {rg} --cluster-name {cluster} -n ")) \
         == ["batch", "system", "web"]
     assert complete(az, tmp_path, f"az aks azurelinux nodepool show -g {rg} --cluster-name gone -n ") == []
+
+
+def test_an_identity_that_may_not_read_skus_completes_nothing_quietly(az, emulator, rg, seed_cluster, tmp_path):
+    cluster = seed_cluster(location="northeurope")  # a location with no SKU list in the day's cache yet
+    emulator.fault("forbidden", path=r"/Microsoft.Compute/skus$", method="GET")
+    assert complete(az, tmp_path, f"az aks azurelinux nodepool add -g {rg} --cluster-name {cluster} "
+                                  "--node-vm-size Standard_D") == []
