@@ -93,9 +93,12 @@ class BudgetedPolling(ARMPolling):
         return seconds
 
     def request_status(self, status_link):
-        waited = self._budget.take()
-        if waited:
-            logger.debug("%s: status read held %.2f s for the subscription's shared budget", self._label, waited)
+        # the final read of the resource after it Succeeded comes here too; it is a GET of the pool, not of the
+        # operation's status, and AKS's budget counts only the latter
+        if status_link == self._operation.get_polling_url():
+            waited = self._budget.take()
+            if waited:
+                logger.debug("%s: status read held %.2f s for the subscription's shared budget", self._label, waited)
         return super().request_status(status_link)
 
     def _poll(self):

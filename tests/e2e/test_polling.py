@@ -105,3 +105,15 @@ def test_output_none_skips_the_final_read(az, emulator, rg, seed_cluster):
 def emulator_sub():
     from tests.emulator.store import SUBSCRIPTION_ID
     return SUBSCRIPTION_ID
+
+
+def test_the_final_read_of_the_pool_is_not_an_operation_status_read(az, emulator, rg, seed_cluster):
+    cluster = seed_cluster()
+    # a bucket of 1: the status read empties it; the read of the new pool that follows is no status read and
+    # must not wait for it to refill
+    result = az.with_env(AZURE_AZURELINUX_STATUS_READ_BURST="1")(
+        "aks", "azurelinux", "nodepool", "add", "-g", rg, "--cluster-name", cluster, "-n", "fin",
+        "--kubernetes-version", "1.33.5", "--debug")
+    assert result.code == 0 and '"name": "fin"' in result.out, result.err[-2000:]
+    assert [e["method"] for e in arm_requests(emulator)] == ["PUT", "GET", "GET"]
+    assert "held" not in result.err
