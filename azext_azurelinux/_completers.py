@@ -27,6 +27,14 @@ def _quietly(read):
         return []
 
 
+def _reader(cmd):
+    """(get_json, subscription): the preflight's way of reading ARM, for the completers that read what it reads."""
+    from azure.cli.core.commands.client_factory import get_subscription_id
+    from azext_azurelinux._client_factory import cf_container_service
+    from azext_azurelinux.custom import _get_json
+    return _get_json(cf_container_service(cmd.cli_ctx)), get_subscription_id(cmd.cli_ctx)
+
+
 def _location(cmd, namespace):
     """Where the sizes and versions are wanted: --location, else the cluster's, else the resource group's."""
     if getattr(namespace, "location", None):
@@ -47,16 +55,13 @@ def get_vm_size_completion_list(cmd, prefix, namespace, **kwargs):  # pylint: di
     location is known yet). The SKU list is the preflight's, from its day's cache after the first read."""
     import os
     from azext_azurelinux import policy, preflight
-    from azure.cli.core.commands.client_factory import get_subscription_id
-    from azext_azurelinux._client_factory import cf_container_service
-    from azext_azurelinux.custom import _get_json
 
     def read():
         location = _location(cmd, namespace)
         if not location:
             return policy.supported_gpu_sizes()
-        skus, _ = preflight.read_skus(_get_json(cf_container_service(cmd.cli_ctx)), get_subscription_id(cmd.cli_ctx),
-                                      location, cache_dir=os.path.join(cmd.cli_ctx.config.config_dir, "azurelinux"))
+        skus, _ = preflight.read_skus(*_reader(cmd), location,
+                                      cache_dir=os.path.join(cmd.cli_ctx.config.config_dir, "azurelinux"))
         return sorted(sku["name"] for sku in skus.values() if not policy.refusals(policy.check_vm_size(sku["name"])))
     return _quietly(read)
 
@@ -65,14 +70,10 @@ def get_vm_size_completion_list(cmd, prefix, namespace, **kwargs):  # pylint: di
 def get_kubernetes_version_completion_list(cmd, prefix, namespace, **kwargs):  # pylint: disable=unused-argument
     """The patch versions offered in the location (the SDK's model of that list cannot be read: its `values` is the
     mapping's method, so the list is read as JSON, as the preflight reads it)."""
-    from azure.cli.core.commands.client_factory import get_subscription_id
     from azext_azurelinux import preflight
-    from azext_azurelinux._client_factory import cf_container_service
-    from azext_azurelinux.custom import _get_json
 
     def read():
-        versions = preflight.read_versions(_get_json(cf_container_service(cmd.cli_ctx)),
-                                           get_subscription_id(cmd.cli_ctx), _location(cmd, namespace) or "eastus")
+        versions = preflight.read_versions(*_reader(cmd), _location(cmd, namespace) or "eastus")
         return sorted((patch for patches in versions.values() for patch in patches),
                       key=lambda v: tuple(int(x) for x in v.split(".") if x.isdigit()))
     return _quietly(read)

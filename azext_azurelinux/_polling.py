@@ -40,12 +40,16 @@ class StatusBudget:  # pylint: disable=too-few-public-methods
         self.tokens, self.stamp = float(burst), clock()
         self.lock = threading.Lock()
 
+    def _refill(self):
+        """Add what the time since the last look earned, up to the burst (the caller holds the lock)."""
+        now = self.clock()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.per_second)
+        self.stamp = now
+
     def take(self):
         """Wait until a read is allowed; returns the seconds waited."""
         with self.lock:
-            now = self.clock()
-            self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.per_second)
-            self.stamp = now
+            self._refill()
             self.tokens -= 1  # reserved now, paid for by waiting below
             wait = max(0.0, -self.tokens / self.per_second)
         if wait:
@@ -55,8 +59,8 @@ class StatusBudget:  # pylint: disable=too-few-public-methods
     def spare(self):
         """Whether a read unlikely to find its operation done may be made: only out of the top tenth of the bucket."""
         with self.lock:
-            tokens = min(self.burst, self.tokens + (self.clock() - self.stamp) * self.per_second)
-            return tokens >= self.burst * (1 - SPECULATIVE_SHARE)
+            self._refill()
+            return self.tokens >= self.burst * (1 - SPECULATIVE_SHARE)
 
 
 _BUDGETS = {}
