@@ -51,12 +51,13 @@ def _location(cmd, namespace):
 
 @Completer
 def get_vm_size_completion_list(cmd, prefix, namespace, **kwargs):  # pylint: disable=unused-argument
-    """The sizes offered in the location that the support policy does not refuse (the GPU sizes it supports when no
-    location is known yet). The SKU list is the preflight's, from its day's cache after the first read."""
+    """The sizes offered in the location that the support policy in force does not refuse (the GPU sizes it supports
+    when no location is known yet). The SKU list is the preflight's, from its day's cache after the first read."""
     import os
-    from azext_azurelinux import policy, preflight
+    from azext_azurelinux import _policy_config, policy, preflight
 
     def read():
+        _policy_config.activate(cmd.cli_ctx)  # the edition and organisation policy in force, as the validators do
         location = _location(cmd, namespace)
         if not location:
             return policy.supported_gpu_sizes()

@@ -59,3 +59,10 @@ def test_an_identity_that_may_not_read_skus_completes_nothing_quietly(az, emulat
     emulator.fault("forbidden", path=r"/Microsoft.Compute/skus$", method="GET")
     assert complete(az, tmp_path, f"az aks azurelinux nodepool add -g {rg} --cluster-name {cluster} "
                                   "--node-vm-size Standard_D") == []
+
+
+def test_vm_sizes_follow_the_policy_edition_in_force(az, rg, seed_cluster, tmp_path):
+    cluster = seed_cluster()
+    line = f"az aks azurelinux nodepool add -g {rg} --cluster-name {cluster} --node-vm-size Standard_NC40ads_H"
+    assert complete(az, tmp_path, line) == []  # the founding edition refuses the H100 series
+    assert complete(az.with_env(AZURE_AZURELINUX_POLICY="aks-2026"), tmp_path, line) == ["Standard_NC40ads_H100_v5"]
