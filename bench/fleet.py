@@ -17,7 +17,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.run import Bench, prepare, machine, verdict, write_keeping_sections  # noqa: E402  pylint: disable=wrong-import-position
+from bench.run import Bench, prepare, machine, verdict, publish  # noqa: E402  pylint: disable=wrong-import-position
 from tests.emulator.store import SUBSCRIPTION_ID  # noqa: E402  pylint: disable=wrong-import-position
 
 CLUSTERS, POOLS, SECONDS = 20, 4, 3
@@ -63,9 +63,7 @@ def main():
         f"The rollout read operation status {fleet_reads} times for {CLUSTERS * POOLS} operations, against AKS's "
         "budget of 200 reads plus 2 a second for the subscription.", "",
     ]
-    text = "\n".join(lines)
-    write_keeping_sections(os.path.join(ROOT, "bench", "RESULTS.md"), text, section="fleet")
-    print(text)
+    publish(lines, os.path.join(ROOT, "bench", "RESULTS.md"), "fleet")
     return 0
 
 

@@ -18,7 +18,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.run import Bench, prepare, machine, verdict, write_keeping_sections  # noqa: E402  pylint: disable=wrong-import-position
+from bench.run import Bench, prepare, machine, verdict, publish  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def main(argv=None):
@@ -77,9 +77,7 @@ def main(argv=None):
         f"| shell loop of `az aks list --subscription S -o json` | {loop[3]} | {loop[2]} | {loop[0]:.1f} s | "
         f"{loop[1]:.0f} MiB (largest one) |", "",
     ]
-    text = "\n".join(lines)
-    write_keeping_sections(args.out, text, section="inventory")
-    print(text)
+    publish(lines, args.out, "inventory")
     return 0
 
 

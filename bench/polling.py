@@ -22,7 +22,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.run import Bench, prepare, fmt, machine, verdict, write_keeping_sections  # noqa: E402  pylint: disable=wrong-import-position
+from bench.run import Bench, prepare, fmt, machine, verdict, publish  # noqa: E402  pylint: disable=wrong-import-position
 
 SECONDS = 20
 POLL = re.compile(r"/operations/[^/]+$")
@@ -95,9 +95,7 @@ def main(argv=None):
         f"| core loop of `az aks nodepool update --os-sku AzureLinux`, 8 pools | {core8:.1f} s |",
         f"| ours `migrate --max-parallel 20`, 20 pools | {wide:.1f} s |", "",
     ]
-    text = "\n".join(lines)
-    write_keeping_sections(args.out, text, section="polling")
-    print(text)
+    publish(lines, args.out, "polling")
     return 0
 
 

@@ -21,7 +21,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.run import Bench, prepare, fmt, machine, verdict, write_keeping_sections  # noqa: E402  pylint: disable=wrong-import-position
+from bench.run import Bench, prepare, fmt, machine, verdict, publish  # noqa: E402  pylint: disable=wrong-import-position
 
 POOLS = 20
 
@@ -80,9 +80,7 @@ def main(argv=None):
         f"| preflight, cold (no SKU cache) | {fmt(times['cold'])} |",
         f"| preflight, warm (the day's SKU cache) | {fmt(times['warm'])} |", "",
     ]
-    text = "\n".join(lines)
-    write_keeping_sections(args.out, text, section="preflight")
-    print(text)
+    publish(lines, args.out, "preflight")
     return 0
 
 

@@ -313,6 +313,13 @@ def main(argv=None):
 SECTION = re.compile(r"<!-- section (?P<name>[\w-]+) -->.*?<!-- /section (?P=name) -->\n?", re.DOTALL)
 
 
+def publish(lines, path, section):
+    """Write the report's lines as `section` of RESULTS.md (the other sections stay) and print them."""
+    text = "\n".join(lines)
+    write_keeping_sections(path, text, section=section)
+    print(text)
+
+
 def write_keeping_sections(path, text, section=None):
     """Write the report; the sections other benchmarks wrote into the same file stay. With `section`, replace
     (or add) only that section."""
