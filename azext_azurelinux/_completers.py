@@ -20,7 +20,7 @@ def _quietly(read):
     printed in the middle of a command line being typed is noise."""
     from azure.core.exceptions import AzureError
     from knack.util import CLIError
-    from azext_azurelinux.preflight import Forbidden
+    from azext_azurelinux._arm import Forbidden
     try:
         return read()
     except (AzureError, CLIError, Forbidden):
@@ -30,9 +30,9 @@ def _quietly(read):
 def _reader(cmd):
     """(get_json, subscription): the preflight's way of reading ARM, for the completers that read what it reads."""
     from azure.cli.core.commands.client_factory import get_subscription_id
+    from azext_azurelinux._arm import preflight_reader
     from azext_azurelinux._client_factory import cf_container_service
-    from azext_azurelinux.custom import _get_json
-    return _get_json(cf_container_service(cmd.cli_ctx)), get_subscription_id(cmd.cli_ctx)
+    return preflight_reader(cf_container_service(cmd.cli_ctx)), get_subscription_id(cmd.cli_ctx)
 
 
 def _location(cmd, namespace):
@@ -53,17 +53,18 @@ def _location(cmd, namespace):
 def get_vm_size_completion_list(cmd, prefix, namespace, **kwargs):  # pylint: disable=unused-argument
     """The sizes offered in the location that the support policy in force does not refuse (the GPU sizes it supports
     when no location is known yet). The SKU list is the preflight's, from its day's cache after the first read."""
-    import os
-    from azext_azurelinux import _policy_config, policy, preflight
+    from azext_azurelinux import _policy_config
+    from azext_azurelinux._consts import cache_dir
+    from azext_azurelinux.findings import refusals
+    from azext_azurelinux.migration import preflight
 
     def read():
-        _policy_config.activate(cmd.cli_ctx)  # the edition and organisation policy in force, as the validators do
+        policy = _policy_config.load(cmd.cli_ctx)  # the edition and organisation policy in force, as for the command
         location = _location(cmd, namespace)
         if not location:
             return policy.supported_gpu_sizes()
-        skus, _ = preflight.read_skus(*_reader(cmd), location,
-                                      cache_dir=os.path.join(cmd.cli_ctx.config.config_dir, "azurelinux"))
-        return sorted(sku["name"] for sku in skus.values() if not policy.refusals(policy.check_vm_size(sku["name"])))
+        skus, _ = preflight.read_skus(*_reader(cmd), location, cache_dir=cache_dir(cmd.cli_ctx))
+        return sorted(sku["name"] for sku in skus.values() if not refusals(policy.check_vm_size(sku["name"])))
     return _quietly(read)
 
 
@@ -71,16 +72,16 @@ def get_vm_size_completion_list(cmd, prefix, namespace, **kwargs):  # pylint: di
 def get_kubernetes_version_completion_list(cmd, prefix, namespace, **kwargs):  # pylint: disable=unused-argument
     """The patch versions offered in the location (the SDK's model of that list cannot be read: its `values` is the
     mapping's method, so the list is read as JSON, as the preflight reads it)."""
-    from azext_azurelinux import preflight
+    from azext_azurelinux import versions
+    from azext_azurelinux.migration import preflight
 
     def read():
-        versions = preflight.read_versions(*_reader(cmd), _location(cmd, namespace) or "eastus")
-        return sorted((patch for patches in versions.values() for patch in patches),
-                      key=lambda v: tuple(int(x) for x in v.split(".") if x.isdigit()))
+        offered = preflight.read_versions(*_reader(cmd), _location(cmd, namespace) or "eastus")
+        return sorted((patch for patches in offered.values() for patch in patches), key=versions.sort_key)
     return _quietly(read)
 
 
 @Completer
 def get_policy_edition_completion_list(cmd, prefix, namespace, **kwargs):  # pylint: disable=unused-argument
-    from azext_azurelinux import policy
-    return policy.edition_names()
+    from azext_azurelinux.policy import edition_names
+    return edition_names()

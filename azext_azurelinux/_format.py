@@ -77,11 +77,18 @@ def inventory_table(result):
                          ("Reason", r["reason"] or "")]) for r in result]
 
 
+def _outcome_counts(pools):
+    counts = {}
+    for pool in pools:
+        outcome = pool.get("outcome") or pool.get("action")
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return ", ".join(f"{n} {o}" for o, n in sorted(counts.items()))
+
+
 def fleet_table(result):
     return [OrderedDict([("Wave", r.get("wave")), ("Cluster", str(r.get("cluster")).rsplit("/", 1)[-1]),
                          ("ResourceGroup", str(r.get("cluster")).split("/")[4] if r.get("cluster") else ""),
                          ("Outcome", r.get("outcome")),
-                         ("Pools", ", ".join(f"{n} {o}" for o, n in sorted((r.get("pools") or {}).items()))
-                          if isinstance(r.get("pools"), dict) else len(r.get("pools") or [])),
+                         ("Pools", _outcome_counts(r.get("pools") or [])),
                          ("Seconds", r.get("seconds", "")), ("Reason", r.get("error") or r.get("reason") or "")])
             for r in result["clusters"]]

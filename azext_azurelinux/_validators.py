@@ -30,28 +30,38 @@ def _plain_defaults(namespace):
 
 
 def validate(name, namespace):
-    """The entry of every command validator: plain values first, the policy in force, then the command's own
-    checks."""
+    """The entry of every command validator: plain values first, the invocation's policy, then the command's own
+    checks. The policy is built once (from the configuration and --policy) and kept for the command function."""
     _plain_defaults(namespace)
     cmd = getattr(namespace, "cmd", None) or getattr(namespace, "_cmd", None)
     if cmd is not None:
         from azext_azurelinux import _policy_config
-        _policy_config.activate(cmd.cli_ctx, getattr(namespace, "policy_edition", None))
+        setattr(namespace, "_policy", _policy_config.for_command(cmd, getattr(namespace, "policy_edition", None)))
     globals()[name](namespace)
 
 
+def _policy(namespace):
+    """The invocation's Policy (the default one where a validator runs without a command, as in unit tests)."""
+    policy = getattr(namespace, "_policy", None)
+    if policy is None:
+        from azext_azurelinux.policy import Policy
+        policy = Policy()
+    return policy
+
+
 def validate_policy_choice(namespace):  # pylint: disable=unused-argument
-    """Commands with nothing to check but the policy in force (done by `validate`)."""
+    """Commands with nothing to check but the policy in force (built by `validate`)."""
 
 
-def _refuse(option, message):
-    if message:
-        raise InvalidArgumentValueError(f"{option} {message}" if option else message)
+def _raise_if(option, problem):
+    """An aks_rules answer (None, or a sentence that starts with the value) as the option's argument error."""
+    if problem:
+        raise InvalidArgumentValueError(f"{option} {problem}" if option else problem)
 
 
 def _apply_findings(findings, options):
     """Raise on the first refusal; print warnings. `options` maps a finding's subject to its option."""
-    from azext_azurelinux.policy import WARNING
+    from azext_azurelinux.findings import WARNING
     for finding in findings:
         if finding.refused:
             raise InvalidArgumentValueError(f"{options.get(finding.subject, '')} {finding.message}".strip())
@@ -63,14 +73,15 @@ def _apply_findings(findings, options):
 def _names(namespace):
     from azext_azurelinux import aks_rules
     if getattr(namespace, "resource_group_name", None) is not None:
-        _refuse("--resource-group", aks_rules.resource_group_name(namespace.resource_group_name))
+        _raise_if("--resource-group", aks_rules.resource_group_name(namespace.resource_group_name))
     if getattr(namespace, "cluster_name", None) is not None:
-        _refuse("--cluster-name", aks_rules.cluster_name(namespace.cluster_name))
+        _raise_if("--cluster-name", aks_rules.cluster_name(namespace.cluster_name))
 
 
 def _os_choice(namespace):
     """--os-sku, --kubernetes-version, --node-vm-size and --security-module against the policy."""
-    from azext_azurelinux import policy
+    from azext_azurelinux.findings import INFO, refusals
+    policy = _policy(namespace)
     findings = []
     if getattr(namespace, "node_vm_size", None) is not None:
         findings += policy.check_vm_size(namespace.node_vm_size)
@@ -79,10 +90,10 @@ def _os_choice(namespace):
     findings += policy.check_os_sku(namespace.os_sku, version)
     if getattr(namespace, "security_module", None) is not None:
         findings += [f for f in policy.check_security_module(namespace.security_module, namespace.os_sku, version)
-                     if f.severity != policy.INFO]
+                     if f.severity != INFO]
     findings += policy.check_node_count(getattr(namespace, "node_count", None))
     findings += policy.check_node_count(getattr(namespace, "max_count", None), "--max-count")
-    if not policy.refusals(findings) and policy.canonical_os_sku(namespace.os_sku):
+    if not refusals(findings) and policy.canonical_os_sku(namespace.os_sku):
         trusted = bool(getattr(namespace, "enable_secure_boot", False) and getattr(namespace, "enable_vtpm", False))
         findings += policy.check_os_sku_requirements(namespace.os_sku, trusted_launch=trusted)
     _apply_findings(findings, {"vm_size": "--node-vm-size", "os_sku": "--os-sku",
@@ -95,9 +106,9 @@ def _os_choice(namespace):
 
 def _pool_shape(namespace, mode):
     from azext_azurelinux import aks_rules
-    _refuse("--node-count", aks_rules.node_count(namespace.node_count, mode))
-    _refuse("--zones", aks_rules.zones(namespace.zones))
-    _refuse("--max-pods", aks_rules.max_pods(namespace.max_pods))
+    _raise_if("--node-count", aks_rules.node_count(namespace.node_count, mode))
+    _raise_if("--zones", aks_rules.zones(namespace.zones))
+    _raise_if("--max-pods", aks_rules.max_pods(namespace.max_pods))
 
 
 def _tags(namespace):
@@ -130,9 +141,9 @@ def _ssh_key(namespace):
 
 def validate_create(namespace):
     from azext_azurelinux import aks_rules
-    _refuse("--resource-group", aks_rules.resource_group_name(namespace.resource_group_name))
-    _refuse("--name", aks_rules.cluster_name(namespace.name))
-    _refuse("--nodepool-name", aks_rules.pool_name(namespace.nodepool_name))
+    _raise_if("--resource-group", aks_rules.resource_group_name(namespace.resource_group_name))
+    _raise_if("--name", aks_rules.cluster_name(namespace.name))
+    _raise_if("--nodepool-name", aks_rules.pool_name(namespace.nodepool_name))
     _pool_shape(namespace, "System")
     _os_choice(namespace)
     if namespace.defender_workspace and not namespace.enable_defender:
@@ -144,7 +155,7 @@ def validate_create(namespace):
                 "--enable-defender needs --defender-workspace, the resource id of a Log Analytics workspace "
                 "(/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.OperationalInsights/workspaces/NAME).")
         if not _WORKSPACE_ID.match(namespace.defender_workspace):
-            from azext_azurelinux.policy import shown
+            from azext_azurelinux.findings import shown
             raise InvalidArgumentValueError(
                 f"--defender-workspace {shown(namespace.defender_workspace)} is not a Log Analytics workspace resource "
                 "id: use /subscriptions/SUB/resourceGroups/RG/providers/Microsoft.OperationalInsights/"
@@ -156,26 +167,26 @@ def validate_create(namespace):
 def validate_nodepool_add(namespace):
     from azext_azurelinux import aks_rules
     _names(namespace)
-    _refuse("--name", aks_rules.pool_name(namespace.nodepool_name))
+    _raise_if("--name", aks_rules.pool_name(namespace.nodepool_name))
     mode = namespace.mode or "User"
     _pool_shape(namespace, mode)
-    _refuse("", aks_rules.autoscaler(namespace.enable_cluster_autoscaler, namespace.node_count,
-                                     namespace.min_count, namespace.max_count, mode))
-    _refuse("--node-osdisk-size", aks_rules.os_disk_size(getattr(namespace, "node_osdisk_size", None)))
+    _raise_if("", aks_rules.autoscaler(namespace.enable_cluster_autoscaler, namespace.node_count,
+                                       namespace.min_count, namespace.max_count, mode))
+    _raise_if("--node-osdisk-size", aks_rules.os_disk_size(getattr(namespace, "node_osdisk_size", None)))
     _roll(namespace)
     surge = getattr(namespace, "max_surge", None)
-    _refuse("--max-surge", aks_rules.pool_with_surge(namespace.node_count, surge) if surge else None)
+    _raise_if("--max-surge", aks_rules.pool_with_surge(namespace.node_count, surge) if surge else None)
     _os_choice(namespace)
     labels, error = aks_rules.parse_labels(namespace.labels)
-    _refuse("--labels", error)
+    _raise_if("--labels", error)
     namespace.labels = labels or None
     taints, error = aks_rules.parse_taints(namespace.node_taints)
-    _refuse("--node-taints", error)
+    _raise_if("--node-taints", error)
     namespace.node_taints = taints
     if namespace.gpu_driver is not None:
-        from azext_azurelinux import policy
-        if not policy.is_gpu_size(namespace.node_vm_size or ""):
-            size = f"--node-vm-size {policy.shown(namespace.node_vm_size)} has no GPU" if namespace.node_vm_size else \
+        from azext_azurelinux.findings import shown
+        if not _policy(namespace).is_gpu_size(namespace.node_vm_size or ""):
+            size = f"--node-vm-size {shown(namespace.node_vm_size)} has no GPU" if namespace.node_vm_size else \
                 "no --node-vm-size was given"
             raise InvalidArgumentValueError(f"--gpu-driver applies to GPU sizes only, and {size}: drop --gpu-driver, "
                                             "or choose a GPU size such as Standard_NC4as_T4_v3.")
@@ -186,11 +197,11 @@ def _roll(namespace):
     """--max-surge, --max-unavailable, --drain-timeout, --node-soak-duration as the service checks them."""
     from azext_azurelinux import aks_rules
     surge, unavailable = getattr(namespace, "max_surge", None), getattr(namespace, "max_unavailable", None)
-    _refuse("--max-surge", aks_rules.max_surge(surge))
-    _refuse("--max-unavailable", aks_rules.max_unavailable(unavailable))
-    _refuse("", aks_rules.surge_and_unavailable(surge, unavailable))
-    _refuse("--drain-timeout", aks_rules.drain_timeout(getattr(namespace, "drain_timeout", None)))
-    _refuse("--node-soak-duration", aks_rules.node_soak_duration(getattr(namespace, "node_soak_duration", None)))
+    _raise_if("--max-surge", aks_rules.max_surge(surge))
+    _raise_if("--max-unavailable", aks_rules.max_unavailable(unavailable))
+    _raise_if("", aks_rules.surge_and_unavailable(surge, unavailable))
+    _raise_if("--drain-timeout", aks_rules.drain_timeout(getattr(namespace, "drain_timeout", None)))
+    _raise_if("--node-soak-duration", aks_rules.node_soak_duration(getattr(namespace, "node_soak_duration", None)))
     for option in ("max_surge", "max_unavailable"):
         if getattr(namespace, option, None) is not None:
             setattr(namespace, option, str(getattr(namespace, option)).strip())
@@ -203,13 +214,13 @@ def validate_nodepool_list(namespace):
 def validate_nodepool_ref(namespace):
     from azext_azurelinux import aks_rules
     _names(namespace)
-    _refuse("--name", aks_rules.pool_name(namespace.nodepool_name))
+    _raise_if("--name", aks_rules.pool_name(namespace.nodepool_name))
 
 
 def validate_cluster_ref(namespace):
     from azext_azurelinux import aks_rules
-    _refuse("--resource-group", aks_rules.resource_group_name(namespace.resource_group_name))
-    _refuse("--name", aks_rules.cluster_name(namespace.name))
+    _raise_if("--resource-group", aks_rules.resource_group_name(namespace.resource_group_name))
+    _raise_if("--name", aks_rules.cluster_name(namespace.name))
 
 
 def validate_check(namespace):
@@ -241,7 +252,7 @@ def validate_check(namespace):
 
 def _target_sku(namespace):
     """A migration's --os-sku; None (not given) means AzureLinux, for pools not on Azure Linux yet."""
-    from azext_azurelinux import policy
+    policy = _policy(namespace)
     if namespace.os_sku is None:
         return
     findings = policy.check_os_sku(namespace.os_sku)
@@ -258,7 +269,7 @@ def validate_nodepool_migrate(namespace):
         if namespace.strategy != "new-pool":
             raise MutuallyExclusiveArgumentError("--new-name goes with --strategy new-pool: add that, or drop "
                                                  "--new-name.")
-        _refuse("--new-name", aks_rules.pool_name(namespace.new_name))
+        _raise_if("--new-name", aks_rules.pool_name(namespace.new_name))
         if namespace.new_name == namespace.nodepool_name:
             raise InvalidArgumentValueError(f"--new-name {namespace.new_name} is the name of the pool being "
                                             "replaced: choose another name.")
@@ -299,7 +310,7 @@ def validate_inventory(namespace):
     from azext_azurelinux.inventory import STATUSES
     for value in namespace.status or []:
         if value not in STATUSES:
-            from azext_azurelinux.policy import shown
+            from azext_azurelinux.findings import shown
             raise InvalidArgumentValueError(f"--status {shown(value)} is not a status: use any of "
                                             f"{', '.join(STATUSES)}.")
     if namespace.management_groups and namespace.source == "arm":

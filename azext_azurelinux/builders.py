@@ -9,14 +9,13 @@ the SDK's models module in unit tests), so the same code serves both.
 """
 import re
 
-from azext_azurelinux import policy
 
-
-def _labels_with_security_module(labels, security_module):
+def _labels_with(labels, security_label):
+    """The node labels, with the label that marks a manually configured security module (policy's
+    `security_module_label`, as (key, value)) when there is one."""
     labels = dict(labels or {})
-    marker = policy.security_module_label(security_module) if security_module else None
-    if marker:
-        labels[marker[0]] = marker[1]
+    if security_label:
+        labels[security_label[0]] = security_label[1]
     return labels or None
 
 
@@ -37,14 +36,14 @@ def upgrade_settings(max_surge=None, max_unavailable=None, drain_timeout=None, n
 def pool_properties(get_model, node_vm_size=None, node_count=None, mode="User", os_sku="AzureLinux",
                     kubernetes_version=None, labels=None, node_taints=None, zones=None, max_pods=None,
                     enable_cluster_autoscaler=False, min_count=None, max_count=None, gpu_driver=None,
-                    security_module=None, enable_fips_image=False, enable_secure_boot=False, enable_vtpm=False,
+                    security_label=None, enable_fips_image=False, enable_secure_boot=False, enable_vtpm=False,
                     os_disk_size_gb=None, tags=None, roll=None):
     """The keyword arguments shared by `AgentPool` and `ManagedClusterAgentPoolProfile`; `roll` is an
     `upgrade_settings` dict."""
     properties = {
         "os_type": "Linux", "os_sku": os_sku, "mode": mode,
         "vm_size": node_vm_size, "count": node_count, "orchestrator_version": kubernetes_version,
-        "node_labels": _labels_with_security_module(labels, security_module), "node_taints": node_taints or None,
+        "node_labels": _labels_with(labels, security_label), "node_taints": node_taints or None,
         "availability_zones": [str(z) for z in zones] if zones else None, "max_pods": max_pods,
         "os_disk_size_gb": os_disk_size_gb, "enable_fips": True if enable_fips_image else None,
         "security_profile": _security_profile(get_model, "AgentPoolSecurityProfile", enable_secure_boot,
@@ -75,7 +74,7 @@ def dns_prefix(cluster_name, resource_group_name, subscription_id):
 
 def build_managed_cluster(get_model, name, resource_group_name, subscription_id, location, nodepool_name="nodepool1",
                           node_count=3, node_vm_size=None, os_sku="AzureLinux", kubernetes_version=None, zones=None,
-                          max_pods=None, security_module=None, enable_fips_image=False, enable_secure_boot=False,
+                          max_pods=None, security_label=None, enable_fips_image=False, enable_secure_boot=False,
                           enable_vtpm=False, enable_defender=False, defender_workspace=None, ssh_key_value=None,
                           tags=None):
     """A `ManagedCluster` whose system pool runs Azure Linux."""
@@ -83,7 +82,7 @@ def build_managed_cluster(get_model, name, resource_group_name, subscription_id,
         name=nodepool_name, type="VirtualMachineScaleSets",
         **pool_properties(get_model, node_vm_size=node_vm_size, node_count=node_count, mode="System",
                           os_sku=os_sku, kubernetes_version=kubernetes_version, zones=zones, max_pods=max_pods,
-                          security_module=security_module, enable_fips_image=enable_fips_image,
+                          security_label=security_label, enable_fips_image=enable_fips_image,
                           enable_secure_boot=enable_secure_boot, enable_vtpm=enable_vtpm))
     cluster = {
         "location": location, "tags": tags or None, "kubernetes_version": kubernetes_version,

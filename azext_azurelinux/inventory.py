@@ -7,16 +7,15 @@
 Two sources, one row shape. Resource Graph (`graph`): one query over up to 1,000 subscriptions at a time, a
 page of up to 1,000 pools per request, `$skipToken` to go on; fast at any scale, but its data can lag ARM by
 minutes. ARM (`arm`): each subscription's cluster listing (pools inline), `nextLink` to go on, a few
-subscriptions at a time; exact and current. The status of each pool comes from the same policy functions as
-`nodepool list` (migration.readiness), so the two never disagree. The requests go through `post_json(path,
-body)` and `get_json(path, params)` that the caller provides (they raise `Unreadable` for a subscription the
-identity cannot read); the rest is pure.
+subscriptions at a time; exact and current. The status of each pool comes from the same function as
+`nodepool list` (pools.readiness, under the command's Policy), so the two never disagree. The requests go
+through `post_json(path, body)` and `get_json(path, params)` that the caller provides (they raise `Unreadable`
+for a subscription the identity cannot read); the rest is pure.
 """
-from azext_azurelinux.migration import planner
+from azext_azurelinux import pools
+from azext_azurelinux._arm import Unreadable, pages
+from azext_azurelinux._consts import API_PROVIDER, API_VERSION, GRAPH_API, GRAPH_PATH
 
-GRAPH_PATH = "/providers/Microsoft.ResourceGraph/resources"
-GRAPH_API = "2024-04-01"
-CLUSTERS_API = "2026-06-01"
 GRAPH_SUBSCRIPTIONS_PER_QUERY = 1000
 GRAPH_PAGE = 1000
 # One row per pool: the pools expanded from each cluster by Resource Graph itself.
@@ -28,36 +27,26 @@ QUERY = ("Resources | where type =~ 'microsoft.containerservice/managedclusters'
 STATUSES = ("on-azure-linux", "retired", "can-migrate", "blocked")
 
 
-class Unreadable(Exception):
-    """A subscription the identity cannot read (403, 404): reported and skipped."""
-
-
 def status_of(readiness):
     """The inventory's status names for a pool's readiness."""
     if readiness["status"] == "on Azure Linux":
-        return "retired" if readiness.get("azureLinuxVersion") == "2.0" or \
-            "retires on" in (readiness.get("reason") or "") else "on-azure-linux"
+        return "retired" if readiness.get("retiring") else "on-azure-linux"
     return {"can migrate": "can-migrate", "blocked": "blocked"}[readiness["status"]]
 
 
-def row(subscription, resource_group, cluster, location, cluster_version, pool):
+def row(subscription, resource_group, cluster, location, cluster_version, profile, policy):
     """One inventory row from a pool profile as ARM and Resource Graph return it."""
-    props = {k: v for k, v in pool.items() if k != "name"}
-    version = pool.get("currentOrchestratorVersion") or pool.get("orchestratorVersion") or cluster_version
-    readiness = planner.readiness({"name": pool.get("name"), "kubernetesVersion": version,
-                                   "body": {"properties": props}})
-    sizes = planner.pool_vm_sizes(props)
-    count = props.get("count")
-    if count is None:
-        scale = (props.get("virtualMachinesProfile") or {}).get("scale") or {}
-        count = sum(int(e.get("count") or 0) for kind in ("manual", "autoscale") for e in scale.get(kind) or [])
+    view = pools.from_rest(profile, cluster_version)
+    props = pools.properties(view)
+    readiness = pools.readiness(view, policy)
     return {"subscription": subscription, "resourceGroup": resource_group, "cluster": cluster, "location": location,
-            "pool": pool.get("name"), "mode": props.get("mode"), "osType": props.get("osType"),
-            "osSku": planner.pool_os_sku(props), "vmSize": ", ".join(sizes), "nodeCount": count,
-            "kubernetesVersion": version, "status": status_of(readiness), "reason": readiness.get("reason")}
+            "pool": view["name"], "mode": props.get("mode"), "osType": props.get("osType"),
+            "osSku": pools.os_sku(props), "vmSize": ", ".join(pools.vm_sizes(props)),
+            "nodeCount": pools.node_count(props), "kubernetesVersion": view["kubernetesVersion"],
+            "status": status_of(readiness), "reason": readiness.get("reason")}
 
 
-def from_graph(post_json, subscriptions=None, management_groups=None):
+def from_graph(post_json, subscriptions=None, management_groups=None, *, policy):
     """Rows from Resource Graph: subscriptions in batches, pages by $skipToken."""
     rows = []
     scopes = [{"managementGroups": list(management_groups)}] if management_groups else \
@@ -72,37 +61,34 @@ def from_graph(post_json, subscriptions=None, management_groups=None):
             page = post_json(f"{GRAPH_PATH}?api-version={GRAPH_API}", dict(scope, query=QUERY, options=options))
             for item in page.get("data", []):
                 rows.append(row(item["subscriptionId"], item["resourceGroup"], item["cluster"], item["location"],
-                                item.get("kubernetesVersion"), item.get("pool") or {}))
+                                item.get("kubernetesVersion"), item.get("pool") or {}, policy))
             token = page.get("$skipToken")
             if not token:
                 break
     return rows
 
 
-def from_arm(get_json, subscriptions, unreadable, workers=8):
+def from_arm(get_json, subscriptions, unreadable, *, policy, workers=8):
     """Rows from each subscription's cluster listing, `workers` subscriptions at a time."""
     from concurrent.futures import ThreadPoolExecutor
 
     def one(subscription):
-        found, params = [], {"api-version": CLUSTERS_API}
-        path = f"/subscriptions/{subscription}/providers/Microsoft.ContainerService/managedClusters"
+        found = []
+        path = f"/subscriptions/{subscription}/providers/{API_PROVIDER}/managedClusters"
         try:
-            while path:
-                page = get_json(path, params)
-                for cluster in page.get("value", []):
-                    group = cluster["id"].split("/")[4]
-                    props = cluster.get("properties") or {}
-                    found += [row(subscription, group, cluster["name"], cluster.get("location"),
-                                  props.get("currentKubernetesVersion") or props.get("kubernetesVersion"), pool)
-                              for pool in props.get("agentPoolProfiles") or []]
-                path, params = page.get("nextLink"), None
+            for cluster in pages(get_json, path, {"api-version": API_VERSION}):
+                group = cluster["id"].split("/")[4]
+                props = cluster.get("properties") or {}
+                found += [row(subscription, group, cluster["name"], cluster.get("location"),
+                              props.get("currentKubernetesVersion") or props.get("kubernetesVersion"), profile, policy)
+                          for profile in props.get("agentPoolProfiles") or []]
         except Unreadable as error:
             unreadable.append((subscription, str(error)))
             return []
         return found
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        return [r for rows in pool.map(one, subscriptions) for r in rows]
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as readers:
+        return [r for rows in readers.map(one, subscriptions) for r in rows]
 
 
 def summary(rows):

@@ -21,6 +21,9 @@ import os
 import re
 from functools import lru_cache
 
+from azext_azurelinux import versions
+from azext_azurelinux.findings import ERROR, Finding
+
 SCHEMA_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "org_policy.schema.json")
 _TYPES = {"object": dict, "array": list, "string": str, "integer": int}
 
@@ -78,8 +81,8 @@ def _json_type(value):
             float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
 
 
-def load(path):
-    """The rules of the file at `path`, or OrgPolicyError."""
+def load(path, chosen_by=None):
+    """The rules of the file at `path`, or OrgPolicyError. `chosen_by` says where the path was set."""
     shown = os.path.expanduser(path)
     try:
         with open(shown, encoding="utf-8") as handle:
@@ -97,24 +100,20 @@ def load(path):
         field, what = problem
         raise OrgPolicyError(f"the organisation's policy file {path}: {field} {what} (schema: "
                              "org_policy.schema.json in the extension)")
-    return Rules(path, document)
-
-
-def _version(text):
-    return tuple(int(part) for part in str(text).split(".")[:2])
+    return Rules(path, document, chosen_by)
 
 
 class Rules:
     """The organisation's rules; each method returns findings (a refusal when a rule is broken)."""
 
-    def __init__(self, path, document):
-        self.path, self.document = path, document
+    def __init__(self, path, document, chosen_by=None):
+        self.path, self.document, self.chosen_by = path, document, chosen_by
 
     def summary(self):
         return {"file": self.path, "rules": {k: v for k, v in self.document.items() if not k.startswith("$")}}
 
-    def _refuse(self, rule, subject, value, message):
-        from azext_azurelinux.policy import ERROR, Finding
+    def _refusal(self, rule, subject, value, message):
+        """The one finding that says the organisation's rule `rule` refuses `value`."""
         return [Finding(f"org-policy-{rule}", ERROR, f"{message} (refused by your organisation's policy, {self.path})",
                         source=self.path, subject=subject, value=value)]
 
@@ -123,44 +122,41 @@ class Rules:
         name = str(size).lower()
         for pattern in sizes.get("deny", []):
             if fnmatch.fnmatchcase(name, pattern.lower()):
-                return self._refuse("vm-sizes", "vm_size", size, f"{size} is refused: vmSizes.deny has {pattern!r}, "
-                                                                 "which matches it.")
+                return self._refusal("vm-sizes", "vm_size", size, f"{size} is refused: vmSizes.deny has {pattern!r}, "
+                                     "which matches it.")
         allowed = sizes.get("allow")
         if allowed is not None and not any(fnmatch.fnmatchcase(name, p.lower()) for p in allowed):
-            return self._refuse("vm-sizes", "vm_size", size, f"{size} is refused: vmSizes.allow is "
-                                                             f"{json.dumps(allowed)}, and it matches none of them.")
+            return self._refusal("vm-sizes", "vm_size", size, f"{size} is refused: vmSizes.allow is "
+                                 f"{json.dumps(allowed)}, and it matches none of them.")
         return []
 
     def os_sku(self, sku, kubernetes_version=None):
         allowed = (self.document.get("osSkus") or {}).get("allow")
         if allowed is not None and str(sku).lower() not in [a.lower() for a in allowed]:
-            return self._refuse("os-skus", "os_sku", sku, f"{sku} is refused: osSkus.allow is {json.dumps(allowed)}.")
-        versions = self.document.get("kubernetesVersions") or {}
-        if kubernetes_version:
-            try:
-                version = _version(kubernetes_version)
-            except ValueError:
-                return []
-            if versions.get("min") and version < _version(versions["min"]):
-                return self._refuse("kubernetes-versions", "kubernetes_version", kubernetes_version,
-                                    f"Kubernetes {kubernetes_version} is refused: kubernetesVersions.min is "
-                                    f"{versions['min']}.")
-            if versions.get("max") and version > _version(versions["max"]):
-                return self._refuse("kubernetes-versions", "kubernetes_version", kubernetes_version,
-                                    f"Kubernetes {kubernetes_version} is refused: kubernetesVersions.max is "
-                                    f"{versions['max']}.")
+            return self._refusal("os-skus", "os_sku", sku, f"{sku} is refused: osSkus.allow is {json.dumps(allowed)}.")
+        bounds = self.document.get("kubernetesVersions") or {}
+        version = versions.parse(kubernetes_version) if kubernetes_version else None
+        if version is not None:
+            if bounds.get("min") and version < versions.parse(bounds["min"]):
+                return self._refusal("kubernetes-versions", "kubernetes_version", kubernetes_version,
+                                     f"Kubernetes {kubernetes_version} is refused: kubernetesVersions.min is "
+                                     f"{bounds['min']}.")
+            if bounds.get("max") and version > versions.parse(bounds["max"]):
+                return self._refusal("kubernetes-versions", "kubernetes_version", kubernetes_version,
+                                     f"Kubernetes {kubernetes_version} is refused: kubernetesVersions.max is "
+                                     f"{bounds['max']}.")
         return []
 
     def security_module(self, name):
         allowed = (self.document.get("securityModules") or {}).get("allow")
         if allowed is not None and str(name).lower() not in [a.lower() for a in allowed]:
-            return self._refuse("security-modules", "security_module", name,
-                                f"{name} is refused: securityModules.allow is {json.dumps(allowed)}.")
+            return self._refusal("security-modules", "security_module", name,
+                                 f"{name} is refused: securityModules.allow is {json.dumps(allowed)}.")
         return []
 
     def node_count(self, count, option="--node-count"):
         ceiling = self.document.get("maxNodeCount")
         if ceiling is not None and count is not None and count > ceiling:
-            return self._refuse("max-node-count", "node_count", count,
-                                f"{option} {count} is refused: maxNodeCount is {ceiling}.")
+            return self._refusal("max-node-count", "node_count", count,
+                                 f"{option} {count} is refused: maxNodeCount is {ceiling}.")
         return []

@@ -9,19 +9,20 @@ so the old pool is deleted only after its replacement has Succeeded. A stop (Ctr
 ends the waiting, starts nothing new, and reports each pool in flight with its step and state:
 Azure carries on with it, and the records on the pools let the next run resume.
 
-`ops` sends and waits (see `SdkPoolOps` in custom.py):
+`ops` sends and waits (see `PoolOps` in _sdk.py):
     ops.put(name, body, headers), ops.delete(name, headers): return once the operation has Succeeded
         (a pool that was deleted counts); raise StepError otherwise, Interrupted on a stop;
     ops.wait(name, gone=False): polls the pool until it is no longer busy; returns its provisioning state,
         or "gone" once it does not exist;
-    ops.get(name): the pool as a view (planner.py), or None;
+    ops.get(name): the pool as a view (pools.py), or None;
     ops.delete_quietly(name): removes a failed replacement, says whether there was one.
 """
 import threading
 import time
 
 from azext_azurelinux.migration import records
-from azext_azurelinux.migration.planner import IN_PLACE, MIGRATE, RESUME, pool_os_sku
+from azext_azurelinux import pools
+from azext_azurelinux.migration.planner import ACTIONABLE, IN_PLACE, public
 
 
 class StepError(Exception):
@@ -51,7 +52,7 @@ class PoolStepError(Exception):
 
 
 def _result(plan, **outcome):
-    return dict({k: v for k, v in plan.items() if k != "requests"}, **outcome)
+    return dict(public(plan), **outcome)
 
 
 class _Run:
@@ -96,7 +97,7 @@ class _Run:
     def _join_in_place(self, error):
         """The pool's ETag moved since the plan: if another run is moving it to the same target, join it."""
         current = self.ops.get(self.pool)
-        if current is None or pool_os_sku(current["body"]["properties"]) != self.plan["osSkuAfter"]:
+        if current is None or pools.os_sku(pools.properties(current)) != self.plan["osSkuAfter"]:
             raise PoolStepError(f"{self.pool} changed since this run planned it ({error})",
                                 f"{self.pool} was not changed by this run; run the command again to plan anew")
         self.progress(f"{self.pool}: another run is already moving it to {self.plan['osSkuAfter']}; waiting with it")
@@ -220,7 +221,7 @@ def execute_plans(plans, ops, progress, max_parallel=1, continue_on_error=False,
     stop = stop or threading.Event()
 
     def run(plan):
-        if plan["action"] not in (MIGRATE, RESUME):
+        if plan["action"] not in ACTIONABLE:
             return _result(plan, outcome=plan["action"], seconds=0)
         if stop.is_set():
             return _result(plan, outcome="not-started", seconds=0, reason="not started: the run was interrupted")

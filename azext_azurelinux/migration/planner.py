@@ -13,8 +13,10 @@ and decides, for each, what to do (migrate, resume what an earlier run left in f
 do, or refused with the reason) and the exact requests, in the order that keeps the old pool safe.
 """
 import copy
+from typing import Dict, List, Optional, TypedDict
 
-from azext_azurelinux import policy
+from azext_azurelinux import pools
+from azext_azurelinux.findings import ERROR, INFO, refusals
 from azext_azurelinux.migration import records
 
 IN_PLACE = "in-place"
@@ -25,66 +27,78 @@ NOTHING = "nothing-to-do"
 REFUSED = "refused"
 REPLACEMENT = "replacement"
 DEFAULT_TARGET = "AzureLinux"
-TERMINAL_STATES = ("Succeeded", "Failed", "Canceled")
+TERMINAL_STATES = pools.TERMINAL_STATES
 # The node image follows the OS SKU: the old pool's image version, and the snapshot it was built from, are not sent.
 IMAGE_PROPERTIES = ("nodeImageVersion", "creationData")
 
 
-# ---- reading a pool ---------------------------------------------------------------------
-def _properties(pool):
-    return pool["body"].get("properties", {})
+# ---- the plan's shape ------------------------------------------------------------------
+class Request(TypedDict):
+    step: str  # update, create, delete, wait, wait-deleted, remove-failed
+    method: str
+    pool: str
+    headers: Dict[str, str]
+    body: Optional[dict]
 
 
-def pool_version(pool):
-    props = _properties(pool)
-    return pool.get("kubernetesVersion") or props.get("orchestratorVersion")
+class Plan(TypedDict, total=False):
+    """One pool's plan. `requests` are the exact requests, in order; the public form leaves them out."""
+    pool: str
+    action: str  # migrate, resume, nothing-to-do, refused, replacement
+    strategy: Optional[str]
+    osSkuBefore: Optional[str]
+    osSkuAfter: Optional[str]
+    mode: Optional[str]
+    reason: Optional[str]
+    findings: List[dict]
+    requests: List[Request]
+    newPool: str
+    upgradeSettings: Optional[dict]
+    rollback: bool
+    preflight: dict  # set by the live preflight when it refuses: the rule and the numbers
 
 
-def is_linux(props):
-    return str(props.get("osType") or "Linux").lower() == "linux"
+class PoolResult(Plan, total=False):
+    """A plan once carried out (or not): its public form with the outcome."""
+    outcome: str  # succeeded, failed, interrupted, not-started, planned, or the plan's action
+    seconds: float
+    error: str
+    left: str
+    step: Optional[str]
+    stepPool: str
+    state: str
 
 
-def pool_os_sku(props):
-    """The pool's OS SKU; a Linux pool that names none is on Ubuntu, the service's default."""
-    return props.get("osSKU") or ("Ubuntu" if is_linux(props) else props.get("osType"))
+class ClusterResult(TypedDict, total=False):
+    """What migrate (and each cluster of migrate-fleet) reports."""
+    cluster: str
+    resourceGroup: str
+    osSku: str
+    strategy: str
+    maxParallel: int
+    preflight: Optional[dict]
+    dryRun: bool
+    pools: List[PoolResult]
+    seconds: float
 
 
-def pool_vm_sizes(props):
-    """Every VM size a pool holds: `vmSize`, or for a pool of type VirtualMachines the sizes of its
-    `virtualMachinesProfile.scale` entries (manual and autoscale)."""
-    if props.get("vmSize"):
-        return [props["vmSize"]]
-    scale = (props.get("virtualMachinesProfile") or {}).get("scale") or {}
-    sizes = []
-    for kind in ("manual", "autoscale"):
-        entries = scale.get(kind) or []
-        for entry in entries if isinstance(entries, list) else [entries]:
-            for size in [entry.get("size")] + list(entry.get("sizes") or []):
-                if size and size not in sizes:
-                    sizes.append(size)
-    return sizes
+ACTIONABLE = (MIGRATE, RESUME)  # the actions that send requests
 
 
-def is_busy(pool):
-    return pool.get("provisioningState") not in (None,) + TERMINAL_STATES
+def public(plan) -> PoolResult:
+    """A plan as a user sees it: everything but its requests."""
+    return {key: value for key, value in plan.items() if key != "requests"}
 
 
-def readiness(pool):
-    """Where a pool stands with Azure Linux: on it, can migrate, or blocked (with the reason)."""
-    props = _properties(pool)
-    sku = pool_os_sku(props)
-    version = pool_version(pool)
-    if is_linux(props) and policy.is_azure_linux(sku):
-        azure_linux = policy.azure_linux_version(sku, version)
-        _, findings = policy.check_migration_source(props.get("osType"), sku, pool_vm_sizes(props), DEFAULT_TARGET,
-                                                    version, named_target=False)
-        warning = next((f.message for f in findings if f.severity == policy.WARNING), None)
-        return {"status": "on Azure Linux", "reason": warning, "azureLinuxVersion": azure_linux}
-    action, findings = policy.check_migration_source(props.get("osType"), sku, pool_vm_sizes(props), DEFAULT_TARGET,
-                                                     version)
-    if action == REFUSED:
-        return {"status": "blocked", "reason": policy.refusals(findings)[0].message}
-    return {"status": "can migrate", "reason": None}
+def refuse(plan, rule, message, numbers=None):
+    """Turn a plan into a refusal, in place: nothing is sent for it, the reason says why, a finding carries the rule,
+    and `preflight` keeps the numbers behind it (for the live checks that refuse after planning)."""
+    plan.update(action=REFUSED, strategy=None, osSkuAfter=plan["osSkuBefore"], requests=[], reason=message)
+    plan.pop("newPool", None)
+    plan["findings"] = plan["findings"] + [{"rule": rule, "severity": ERROR, "subject": "preflight", "value": None,
+                                            "message": message, "source": None, "date": None}]
+    plan["preflight"] = dict(numbers or {}, refused=True, rule=rule)
+    return plan
 
 
 def derive_new_name(old_name, taken):
@@ -103,10 +117,10 @@ def _if_match(etag):
 
 def _base(pool, sku):
     return {"pool": pool["name"], "action": None, "strategy": None, "osSkuBefore": sku, "osSkuAfter": sku,
-            "mode": _properties(pool).get("mode"), "reason": None, "findings": [], "requests": []}
+            "mode": pools.properties(pool).get("mode"), "reason": None, "findings": [], "requests": []}
 
 
-def _migration_body(pool, target_sku, tags, roll=None):
+def _migration_body(pool, target_sku, tags, roll, policy):
     """The pool's own writable body with the OS SKU changed, the migration record in its tags, and the roll
     settings given on the command line over the pool's own (`roll`: REST names, see builders.upgrade_settings)."""
     body = copy.deepcopy(pool["body"])
@@ -123,49 +137,49 @@ def _migration_body(pool, target_sku, tags, roll=None):
 
 
 def _info(rule, message):
-    return {"rule": rule, "severity": policy.INFO, "subject": "os_sku", "value": None, "source": None, "date": None,
+    return {"rule": rule, "severity": INFO, "subject": "os_sku", "value": None, "source": None, "date": None,
             "message": message}
 
 
 def _image_findings(pool, target_sku):
-    source = (_properties(pool).get("creationData") or {}).get("sourceResourceId")
+    source = (pools.properties(pool).get("creationData") or {}).get("sourceResourceId")
     if not source:
         return []
-    return [{"rule": "migration-snapshot-not-kept", "severity": policy.INFO, "subject": "creation_data",
+    return [{"rule": "migration-snapshot-not-kept", "severity": INFO, "subject": "creation_data",
              "value": source, "source": None, "date": None,
              "message": f"{pool['name']} was built from the node image snapshot {source}; the snapshot holds the old "
                         f"OS image, so the pool moves to the {target_sku} image and creationData is not sent."}]
 
 
-def plan_pool(pool, target_sku, strategy, taken_names=(), new_name=None, replacements=(),  # pylint: disable=too-many-return-statements
-              roll=None):
+def plan_pool(pool, target_sku, strategy, *, policy, taken_names=(),  # pylint: disable=too-many-return-statements
+              new_name=None, replacements=(), roll=None) -> Plan:
     """The plan for one pool: what to do, why, and the exact requests.
 
     `target_sku` None means the default target (AzureLinux) that the user did not name: a pool already
     on an Azure Linux SKU then has nothing to do. `replacements` are the pools whose records say they
     replace this one (left by an earlier or a concurrent run): the plan resumes with them.
     """
-    props = _properties(pool)
-    sku = pool_os_sku(props)
+    props = pools.properties(pool)
+    sku = pools.os_sku(props)
     target = target_sku or DEFAULT_TARGET
     plan = _base(pool, sku)
     if replacements:
         return _resume_replacement(plan, pool, list(replacements))
-    action, findings = policy.check_migration_source(props.get("osType"), sku, pool_vm_sizes(props), target,
-                                                     pool_version(pool), named_target=target_sku is not None)
+    action, findings = policy.check_migration_source(props.get("osType"), sku, pools.vm_sizes(props), target,
+                                                     pools.version(pool), named_target=target_sku is not None)
     plan.update(action=action, findings=[f.to_dict() for f in findings])
     if action == REFUSED:
-        plan["reason"] = policy.refusals(findings)[0].message
+        plan["reason"] = refusals(findings)[0].message
         return plan
     if action == NOTHING:
-        if is_busy(pool):
+        if pools.is_busy(pool):
             return _resume_in_place(plan, pool)
-        version = policy.azure_linux_version(sku, pool_version(pool))
+        version = policy.azure_linux_version(sku, pools.version(pool))
         plan["reason"] = f"already on {sku}" + (f" (Azure Linux {version})" if version else "")
         if version == "2.0":
             plan["reason"] += "; name --os-sku AzureLinux3 to move it to Azure Linux 3.0"
         return plan
-    if is_busy(pool):
+    if pools.is_busy(pool):
         plan.update(action=REFUSED, reason=f"the pool is {pool['provisioningState']}; wait for it to finish, or "
                                            "repair it, and run again")
         return plan
@@ -177,13 +191,14 @@ def plan_pool(pool, target_sku, strategy, taken_names=(), new_name=None, replace
     plan["findings"] += _image_findings(pool, target)
     tags = records.tags_of(pool)
     if strategy == IN_PLACE:
-        body = _migration_body(pool, target, records.for_in_place(tags, sku), roll)
+        body = _migration_body(pool, target, records.for_in_place(tags, sku), roll, policy)
         plan["upgradeSettings"] = body["properties"].get("upgradeSettings")
         plan["requests"] = [{"step": "update", "method": "PUT", "pool": pool["name"],
                              "headers": _if_match(pool.get("etag")), "body": body}]
         return plan
     replacement = new_name or derive_new_name(pool["name"], set(taken_names) | {pool["name"]})
-    body = _migration_body(pool, target, records.for_replacement(tags, pool["name"], pool.get("etag"), sku), roll)
+    body = _migration_body(pool, target, records.for_replacement(tags, pool["name"], pool.get("etag"), sku), roll,
+                           policy)
     plan.update(newPool=replacement, upgradeSettings=body["properties"].get("upgradeSettings"))
     plan["requests"] = [
         {"step": "create", "method": "PUT", "pool": replacement, "headers": {"If-None-Match": "*"}, "body": body},
@@ -214,7 +229,7 @@ def _resume_replacement(plan, pool, replacements):
     record = records.read(replacement)
     state = replacement.get("provisioningState")
     plan.update(action=RESUME, strategy=NEW_POOL, newPool=replacement["name"],
-                osSkuAfter=pool_os_sku(_properties(replacement)))
+                osSkuAfter=pools.os_sku(pools.properties(replacement)))
     steps = []
     if state in ("Failed", "Canceled"):
         plan["reason"] = (f"replacement {replacement['name']} (created by an earlier run) is {state}: remove it; "
@@ -239,42 +254,42 @@ def _resume_replacement(plan, pool, replacements):
     return plan
 
 
-def replacements_by_old_pool(pools):
+def replacements_by_old_pool(views):
     """{old pool name: [replacement views]} from the records on the pools."""
     found = {}
-    for pool in pools:
+    for pool in views:
         record = records.read(pool)
         if record and record.get("replaces"):
             found.setdefault(record["replaces"], []).append(pool)
     return found
 
 
-def plan_cluster(pools, target_sku, strategy, roll=None):
+def plan_cluster(views, target_sku, strategy, *, policy, roll=None) -> List[Plan]:
     """Plans for every pool of a cluster; replacement names never collide with each other or existing pools.
     A replacement whose old pool still exists is part of that pool's plan, shown as such."""
-    names = {p["name"] for p in pools}
+    names = {p["name"] for p in views}
     taken = set(names)
-    replacing = replacements_by_old_pool(pools)
+    replacing = replacements_by_old_pool(views)
     plans = []
-    for pool in pools:
+    for pool in views:
         record = records.read(pool) or {}
         if record.get("replaces") in names:
-            plan = _base(pool, pool_os_sku(_properties(pool)))
+            plan = _base(pool, pools.os_sku(pools.properties(pool)))
             plan.update(action=REPLACEMENT, reason=f"replacement of {record['replaces']}, resumed with it")
             plans.append(plan)
             continue
-        plan = plan_pool(pool, target_sku, strategy, taken_names=taken, replacements=replacing.get(pool["name"], ()),
-                         roll=roll)
+        plan = plan_pool(pool, target_sku, strategy, policy=policy, taken_names=taken,
+                         replacements=replacing.get(pool["name"], ()), roll=roll)
         if plan.get("newPool"):
             taken.add(plan["newPool"])
         plans.append(plan)
     return plans
 
 
-def plan_rollback(pool):
+def plan_rollback(pool, *, policy) -> Plan:
     """The plan that puts a pool migrated in place back on the OS SKU its record names, or a refusal."""
-    props = _properties(pool)
-    sku = pool_os_sku(props)
+    props = pools.properties(pool)
+    sku = pools.os_sku(props)
     plan = _base(pool, sku)
     record = records.read(pool) or {}
     if record.get("replaces"):
@@ -288,11 +303,11 @@ def plan_rollback(pool):
         plan.update(action=REFUSED, reason="no migration is on record for it (rollback needs the record that an "
                                            "in-place `az aks azurelinux nodepool migrate` writes on the pool)")
         return plan
-    if is_busy(pool):
+    if pools.is_busy(pool):
         plan.update(action=REFUSED, reason=f"an operation is running on it ({pool['provisioningState']}); wait for it "
                                            "to finish (az aks azurelinux nodepool wait --updated), then roll back")
         return plan
-    refused = policy.refusals(policy.check_rollback_target(previous, pool_version(pool)))
+    refused = refusals(policy.check_rollback_target(previous, pools.version(pool)))
     if refused:
         plan.update(action=REFUSED, reason=f"the OS SKU on record, {refused[0].message}",
                     findings=[f.to_dict() for f in refused])

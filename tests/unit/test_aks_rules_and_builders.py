@@ -65,7 +65,7 @@ def test_agent_pool_builder_maps_every_argument():
         get_model, node_vm_size="Standard_NC4as_T4_v3", node_count=2, mode="User", os_sku="AzureLinux3",
         kubernetes_version="1.33", labels={"team": "ml"}, node_taints=["sku=gpu:NoSchedule"], zones=["1", "2"],
         max_pods=60, enable_cluster_autoscaler=True, min_count=1, max_count=4, gpu_driver="None",
-        security_module="selinux", enable_fips_image=True, enable_secure_boot=True, enable_vtpm=True,
+        security_label=("azurelinux.security-module", "selinux"), enable_fips_image=True, enable_secure_boot=True, enable_vtpm=True,
         os_disk_size_gb=256, tags={"env": "test"})
     assert builders.request_body(pool) == {"properties": {
         "osType": "Linux", "osSKU": "AzureLinux3", "mode": "User", "vmSize": "Standard_NC4as_T4_v3", "count": 2,
@@ -93,7 +93,7 @@ def test_managed_cluster_builder():
         nodepool_name="sys", node_count=2, os_sku="AzureLinux", kubernetes_version="1.33.5",
         ssh_key_value="ssh-ed25519 AAAAC3Nza me@host", enable_defender=True,
         defender_workspace="/subscriptions/s/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w",
-        security_module="selinux", tags={"a": "b"})
+        security_label=("azurelinux.security-module", "selinux"), tags={"a": "b"})
     body = builders.request_body(cluster)
     assert body["location"] == "eastus" and body["identity"] == {"type": "SystemAssigned"} and body["tags"] == {"a": "b"}
     props = body["properties"]
@@ -115,6 +115,7 @@ def test_cluster_without_ssh_key_has_no_linux_profile():
 
 def test_the_api_version_we_state_is_the_one_the_bundled_sdk_sends():
     from azure.mgmt.containerservice import ContainerServiceClient
-    from azext_azurelinux import custom, preflight
+    from azext_azurelinux import _consts
+    from azext_azurelinux.migration import preflight
     client = ContainerServiceClient(credential=object(), subscription_id="0")
-    assert custom.API_VERSION == preflight.VERSIONS_API == client._config.api_version  # pylint: disable=protected-access
+    assert _consts.API_VERSION == preflight.VERSIONS_API == client._config.api_version  # pylint: disable=protected-access

@@ -8,7 +8,26 @@ import time
 
 import pytest
 
-from azext_azurelinux import migration
+from azext_azurelinux import migration, pools
+from azext_azurelinux.policy import Policy
+
+POLICY = Policy()  # the default edition, no organisation policy
+
+
+def plan_pool(*args, **kwargs):
+    return migration.plan_pool(*args, policy=POLICY, **kwargs)
+
+
+def plan_cluster(*args, **kwargs):
+    return migration.plan_cluster(*args, policy=POLICY, **kwargs)
+
+
+def plan_rollback(view):
+    return migration.plan_rollback(view, policy=POLICY)
+
+
+def readiness(view):
+    return pools.readiness(view, POLICY)
 
 
 def pool(name, sku="Ubuntu", os_type="Linux", size="Standard_D4ds_v5", mode="User", state="Succeeded", version="1.33.5",
@@ -21,7 +40,7 @@ def pool(name, sku="Ubuntu", os_type="Linux", size="Standard_D4ds_v5", mode="Use
 
 def test_in_place_plan_changes_only_the_os_sku_with_if_match():
     source = pool("web", nodeLabels={"a": "b"}, nodeTaints=["x=y:NoSchedule"], maxPods=50)
-    plan = migration.plan_pool(source, "AzureLinux", migration.IN_PLACE)
+    plan = plan_pool(source, "AzureLinux", migration.IN_PLACE)
     assert (plan["action"], plan["strategy"], plan["osSkuBefore"], plan["osSkuAfter"]) == \
         ("migrate", "in-place", "Ubuntu", "AzureLinux")
     [request] = plan["requests"]
@@ -34,7 +53,7 @@ def test_in_place_plan_changes_only_the_os_sku_with_if_match():
 
 
 def test_new_pool_plan_creates_then_deletes():
-    plan = migration.plan_pool(pool("web"), "AzureLinux3", migration.NEW_POOL, taken_names=["web", "webal"])
+    plan = plan_pool(pool("web"), "AzureLinux3", migration.NEW_POOL, taken_names=["web", "webal"])
     create, delete = plan["requests"]
     assert plan["newPool"] == "webal2"
     assert (create["method"], create["pool"], create["headers"]) == ("PUT", "webal2", {"If-None-Match": "*"})
@@ -52,19 +71,19 @@ def test_new_pool_plan_creates_then_deletes():
     (pool("busy", state="Updating"), "refused", "the pool is Updating"),
 ])
 def test_sources_that_do_not_migrate(source, action, reason):
-    plan = migration.plan_pool(source, "AzureLinux", migration.IN_PLACE)
+    plan = plan_pool(source, "AzureLinux", migration.IN_PLACE)
     assert plan["action"] == action and reason in plan["reason"] and plan["requests"] == []
 
 
 def test_retired_target_is_a_warning_in_the_plan():
-    plan = migration.plan_pool(pool("old", version="1.30.2"), "AzureLinux", migration.IN_PLACE)
+    plan = plan_pool(pool("old", version="1.30.2"), "AzureLinux", migration.IN_PLACE)
     assert plan["action"] == "migrate"
     assert [f["rule"] for f in plan["findings"]] == ["azure-linux-2-retired"]
 
 
 def test_cluster_plan_gives_distinct_replacement_names():
     pools = [pool("poolnumber1a"), pool("poolnumber1b"), pool("poolnumbeal")]
-    plans = migration.plan_cluster(pools, "AzureLinux", migration.NEW_POOL)
+    plans = plan_cluster(pools, "AzureLinux", migration.NEW_POOL)
     names = [p["newPool"] for p in plans]
     assert len(set(names)) == 3 and not set(names) & {"poolnumber1a", "poolnumber1b", "poolnumbeal"}
     assert all(len(n) <= 12 for n in names)
@@ -77,13 +96,22 @@ def test_derived_names_follow_the_naming_rule(name):
 
 
 def test_readiness():
-    assert migration.readiness(pool("a", sku="AzureLinux")) == {"status": "on Azure Linux", "reason": None,
-                                                                "azureLinuxVersion": "3.0"}
-    retired = migration.readiness(pool("a", sku="AzureLinux", version="1.29"))
+    assert readiness(pool("a", sku="AzureLinux")) == {"status": "on Azure Linux", "reason": None,
+                                                      "azureLinuxVersion": "3.0"}
+    retired = readiness(pool("a", sku="AzureLinux", version="1.29"))
     assert retired["status"] == "on Azure Linux" and retired["azureLinuxVersion"] == "2.0"
     assert "lands on Azure Linux 2.0" in retired["reason"] and "AzureLinux3" in retired["reason"]
-    assert migration.readiness(pool("a"))["status"] == "can migrate"
-    blocked = migration.readiness(pool("a", size="Standard_ND96asr_v4"))
+    assert retired["retiring"] == {"rule": "azure-linux-2-retired", "date": "2025-11-30"}
+
+
+def test_readiness_says_a_retiring_os_sku_in_a_field_not_only_in_its_message():
+    guard = pool("g", sku="AzureLinuxOSGuard", version="1.33.5")
+    assert "retiring" not in pools.readiness(guard, POLICY)  # founding does not know OS Guard: not Azure Linux to it
+    shown = pools.readiness(guard, Policy("aks-2026"))
+    assert shown["status"] == "on Azure Linux" and shown["retiring"]["date"] == "2026-12-10"
+    assert shown["retiring"]["rule"] and "retires on 2026-12-10" in shown["reason"]
+    assert readiness(pool("a"))["status"] == "can migrate"
+    blocked = readiness(pool("a", size="Standard_ND96asr_v4"))
     assert blocked["status"] == "blocked" and "outside the supported list" in blocked["reason"]
 
 
@@ -136,7 +164,7 @@ def run(plan, ops):
 
 def test_new_pool_order_and_success():
     ops = FakeOps()
-    result, messages = run(migration.plan_pool(pool("web"), "AzureLinux", migration.NEW_POOL), ops)
+    result, messages = run(plan_pool(pool("web"), "AzureLinux", migration.NEW_POOL), ops)
     assert result["outcome"] == "succeeded" and ops.calls == [("put", "webal"), ("delete", "web")]
     assert "requests" not in result and any("webal has Succeeded" in m for m in messages)
     assert any("deleting web" in m for m in messages)
@@ -152,19 +180,19 @@ def test_new_pool_order_and_success():
 ])
 def test_new_pool_failures_never_touch_the_old_pool_first(fail, calls, left):
     ops = FakeOps(fail)
-    result, _ = run(migration.plan_pool(pool("web"), "AzureLinux", migration.NEW_POOL), ops)
+    result, _ = run(plan_pool(pool("web"), "AzureLinux", migration.NEW_POOL), ops)
     assert result["outcome"] == "failed" and ops.calls == calls and left in result["left"]
 
 
 @pytest.mark.parametrize("accepted,left", [(False, "web is unchanged"), (True, "roll back")])
 def test_in_place_failures(accepted, left):
-    result, _ = run(migration.plan_pool(pool("web"), "AzureLinux", migration.IN_PLACE),
+    result, _ = run(plan_pool(pool("web"), "AzureLinux", migration.IN_PLACE),
                     FakeOps({("put", "web"): accepted}))
     assert result["outcome"] == "failed" and left in result["left"]
 
 
 def test_execute_plans_respects_max_parallel_and_stops_after_a_failure():
-    plans = migration.plan_cluster([pool(f"p{i}") for i in range(6)], "AzureLinux", migration.IN_PLACE)
+    plans = plan_cluster([pool(f"p{i}") for i in range(6)], "AzureLinux", migration.IN_PLACE)
     ops = FakeOps(delay=0.05)
     results = migration.execute_plans(plans, ops, lambda m: None, max_parallel=3)
     assert ops.peak == 3 and [r["outcome"] for r in results] == ["succeeded"] * 6
@@ -214,7 +242,7 @@ def test_retry_on_conflict_waits_longer_each_time_and_gives_up_at_the_deadline()
     (pool("ubu", version="1.33.5"), None, "migrate"),
 ])
 def test_azure_linux_skus_are_one_family(source, target, action):
-    plan = migration.plan_pool(source, target, migration.IN_PLACE)
+    plan = plan_pool(source, target, migration.IN_PLACE)
     assert plan["action"] == action, plan
     if action == "migrate":
         assert plan["requests"][0]["body"]["properties"]["osSKU"] == (target or "AzureLinux")
@@ -223,7 +251,7 @@ def test_azure_linux_skus_are_one_family(source, target, action):
 
 
 def test_a_pool_on_azure_linux_2_that_stays_says_why_and_how_to_move():
-    plan = migration.plan_pool(pool("al2", sku="AzureLinux", version="1.29.7"), None, migration.IN_PLACE)
+    plan = plan_pool(pool("al2", sku="AzureLinux", version="1.29.7"), None, migration.IN_PLACE)
     assert "Azure Linux 2.0" in plan["reason"] and "--os-sku AzureLinux3" in plan["reason"]
     assert [f["rule"] for f in plan["findings"]] == ["azure-linux-2-retired"]
 
@@ -232,15 +260,15 @@ def test_virtual_machines_pools_are_judged_on_every_size():
     def vms(*sizes):
         return pool("vms", size=None, type="VirtualMachines",
                     virtualMachinesProfile={"scale": {"manual": [{"size": s, "count": 1} for s in sizes]}})
-    assert migration.plan_pool(vms("Standard_D2s_v3"), None, migration.IN_PLACE)["action"] == "migrate"
-    refused = migration.plan_pool(vms("Standard_D2s_v3", "Standard_NC24ads_A100_v4"), None, migration.IN_PLACE)
+    assert plan_pool(vms("Standard_D2s_v3"), None, migration.IN_PLACE)["action"] == "migrate"
+    refused = plan_pool(vms("Standard_D2s_v3", "Standard_NC24ads_A100_v4"), None, migration.IN_PLACE)
     assert refused["action"] == "refused" and "Standard_NC24ads_A100_v4" in refused["reason"]
-    assert migration.readiness(vms("Standard_D2s_v3"))["status"] == "can migrate"
+    assert readiness(vms("Standard_D2s_v3"))["status"] == "can migrate"
 
 
 def test_the_image_follows_the_os_sku_snapshot_and_image_version_are_not_sent():
     source = pool("snap", creationData={"sourceResourceId": "/subscriptions/s/snapshots/s1"})
-    plan = migration.plan_pool(source, None, migration.NEW_POOL)
+    plan = plan_pool(source, None, migration.NEW_POOL)
     props = plan["requests"][0]["body"]["properties"]
     assert "creationData" not in props and "nodeImageVersion" not in props
     assert any(f["rule"] == "migration-snapshot-not-kept" and "/snapshots/s1" in f["message"] for f in plan["findings"])
@@ -260,7 +288,7 @@ def replacement(name, old, state, sku="AzureLinux", old_etag="etag-old"):
 ])
 def test_a_replacement_on_record_is_resumed_never_doubled(state, steps):
     pools = [pool("old"), replacement("oldal", "old", state)]
-    plans = migration.plan_cluster(pools, None, migration.NEW_POOL)
+    plans = plan_cluster(pools, None, migration.NEW_POOL)
     old, new = plans
     assert old["action"] == "resume" and old["newPool"] == "oldal"
     assert [(r["step"], r["method"], r["pool"]) for r in old["requests"]] == steps
@@ -271,27 +299,27 @@ def test_a_replacement_on_record_is_resumed_never_doubled(state, steps):
 
 
 def test_a_replacement_is_resumed_whatever_strategy_the_rerun_names():
-    plan = migration.plan_pool(pool("old"), None, migration.IN_PLACE,
+    plan = plan_pool(pool("old"), None, migration.IN_PLACE,
                                replacements=[replacement("oldal", "old", "Creating")])
     assert plan["action"] == "resume" and plan["strategy"] == "new-pool"
 
 
 def test_two_replacements_of_one_pool_are_refused():
     pools = [pool("old"), replacement("oldal", "old", "Succeeded"), replacement("oldal2", "old", "Succeeded")]
-    plan = migration.plan_cluster(pools, None, migration.NEW_POOL)[0]
+    plan = plan_cluster(pools, None, migration.NEW_POOL)[0]
     assert plan["action"] == "refused" and "oldal, oldal2" in plan["reason"]
 
 
 def test_a_pool_still_being_reimaged_toward_the_target_is_waited_for():
     busy = pool("web", sku="AzureLinux", state="Upgrading",
                 tags={"azurelinux-migration-strategy": "in-place", "azurelinux-migration-from-os-sku": "Ubuntu"})
-    plan = migration.plan_pool(busy, None, migration.IN_PLACE)
+    plan = plan_pool(busy, None, migration.IN_PLACE)
     assert plan["action"] == "resume" and plan["osSkuBefore"] == "Ubuntu"
     assert [(r["step"], r["pool"]) for r in plan["requests"]] == [("wait", "web")]
 
 
 def test_a_finished_replacement_whose_old_pool_is_gone_is_an_ordinary_pool():
-    plans = migration.plan_cluster([replacement("oldal", "old", "Succeeded")], None, migration.NEW_POOL)
+    plans = plan_cluster([replacement("oldal", "old", "Succeeded")], None, migration.NEW_POOL)
     assert plans[0]["action"] == "nothing-to-do"
 
 
@@ -300,7 +328,7 @@ MIGRATED = {"azurelinux-migration-strategy": "in-place", "azurelinux-migration-f
 
 
 def test_rollback_plan_goes_back_to_the_recorded_sku_and_drops_the_record():
-    plan = migration.plan_rollback(pool("web", sku="AzureLinux", tags=MIGRATED))
+    plan = plan_rollback(pool("web", sku="AzureLinux", tags=MIGRATED))
     assert (plan["action"], plan["osSkuBefore"], plan["osSkuAfter"]) == ("migrate", "AzureLinux", "Ubuntu")
     [request] = plan["requests"]
     assert request["headers"] == {"If-Match": '"etag-web"'}
@@ -319,13 +347,13 @@ def test_rollback_plan_goes_back_to_the_recorded_sku_and_drops_the_record():
     (replacement("oldal", "old", "Succeeded"), "replacement of old (a new-pool migration)"),
 ])
 def test_rollback_refusals(source, reason):
-    plan = migration.plan_rollback(source)
+    plan = plan_rollback(source)
     assert plan["action"] == "refused" and reason in plan["reason"] and plan["requests"] == []
 
 
 # ---- executor: joining another run, stopping ----------------------------------------------
 def test_a_412_on_create_joins_the_run_that_created_the_replacement():
-    plan = migration.plan_pool(pool("web"), None, migration.NEW_POOL)
+    plan = plan_pool(pool("web"), None, migration.NEW_POOL)
     ops = FakeOps({("put", "webal"): migration.StepError("412", accepted=False, status=412)})
     ops.pools = {"webal": replacement("webal", "web", "Creating")}
     result, messages = run(plan, ops)
@@ -335,7 +363,7 @@ def test_a_412_on_create_joins_the_run_that_created_the_replacement():
 
 
 def test_a_412_on_create_for_a_pool_that_is_not_a_replacement_touches_nothing():
-    plan = migration.plan_pool(pool("web"), None, migration.NEW_POOL)
+    plan = plan_pool(pool("web"), None, migration.NEW_POOL)
     ops = FakeOps({("put", "webal"): migration.StepError("412", accepted=False, status=412)})
     ops.pools = {"webal": pool("webal", sku="AzureLinux")}
     result, _ = run(plan, ops)
@@ -344,7 +372,7 @@ def test_a_412_on_create_for_a_pool_that_is_not_a_replacement_touches_nothing():
 
 
 def test_a_412_in_place_joins_a_run_already_moving_the_pool():
-    plan = migration.plan_pool(pool("web"), None, migration.IN_PLACE)
+    plan = plan_pool(pool("web"), None, migration.IN_PLACE)
     ops = FakeOps({("put", "web"): migration.StepError("412", accepted=False, status=412)})
     ops.pools = {"web": pool("web", sku="AzureLinux", state="Upgrading")}
     result, _ = run(plan, ops)
@@ -352,7 +380,7 @@ def test_a_412_in_place_joins_a_run_already_moving_the_pool():
 
 
 def test_a_412_on_the_old_pools_delete_is_fine_when_another_run_deleted_it():
-    plan = migration.plan_pool(pool("web"), None, migration.NEW_POOL)
+    plan = plan_pool(pool("web"), None, migration.NEW_POOL)
     ops = FakeOps({("delete", "web"): migration.StepError("412", accepted=False, status=412)})
     ops.pools = {}
     assert run(plan, ops)[0]["outcome"] == "succeeded"
@@ -363,7 +391,7 @@ def test_a_412_on_the_old_pools_delete_is_fine_when_another_run_deleted_it():
 
 
 def test_a_replacement_that_failed_in_an_earlier_run_is_removed_and_reported():
-    plan = migration.plan_pool(pool("old"), None, migration.NEW_POOL, replacements=[replacement("oldal", "old",
+    plan = plan_pool(pool("old"), None, migration.NEW_POOL, replacements=[replacement("oldal", "old",
                                                                                                   "Failed")])
     ops = FakeOps()
     result, _ = run(plan, ops)
@@ -372,7 +400,7 @@ def test_a_replacement_that_failed_in_an_earlier_run_is_removed_and_reported():
 
 
 def test_a_joined_replacement_that_fails_is_cleaned_up():
-    plan = migration.plan_pool(pool("old"), None, migration.NEW_POOL, replacements=[replacement("oldal", "old",
+    plan = plan_pool(pool("old"), None, migration.NEW_POOL, replacements=[replacement("oldal", "old",
                                                                                                   "Creating")])
     ops = FakeOps()
     ops.states = {"oldal": "Failed"}
@@ -381,7 +409,7 @@ def test_a_joined_replacement_that_fails_is_cleaned_up():
 
 
 def test_a_stop_reports_the_step_in_flight_and_starts_nothing_new():
-    plans = migration.plan_cluster([pool("p0"), pool("p1"), pool("p2")], None, migration.NEW_POOL)
+    plans = plan_cluster([pool("p0"), pool("p1"), pool("p2")], None, migration.NEW_POOL)
     stop = threading.Event()
     ops = FakeOps({("put", "p0al"): migration.Interrupted("p0al", "Creating")})
     ops.fail[("put", "p0al")] = migration.Interrupted("p0al", "Creating")

@@ -50,14 +50,9 @@ def test_rules_narrow_and_say_so(tmp_path):
     assert rules.node_count(4)[0].refused and rules.node_count(3) == []
 
 
-def test_editions_switch_and_unknown_names_are_refused():
-    try:
-        policy.activate("aks-2026", "test")
-        assert not policy.refusals(policy.check_vm_size("Standard_ND96isr_H200_v5"))
-        policy.activate(None)
-        refused = policy.refusals(policy.check_vm_size("Standard_ND96isr_H200_v5"))
-        assert refused and refused[0].edition == "founding" and "aks-2026 edition allows it" in refused[0].message
-        with pytest.raises(policy.UnknownEdition):
-            policy.activate("nope")
-    finally:
-        policy.activate(None)
+def test_editions_are_values_and_unknown_names_are_refused():
+    assert not policy.refusals(policy.Policy("aks-2026", chosen_by="test").check_vm_size("Standard_ND96isr_H200_v5"))
+    refused = policy.refusals(policy.Policy().check_vm_size("Standard_ND96isr_H200_v5"))
+    assert refused and refused[0].edition == "founding" and "aks-2026 edition allows it" in refused[0].message
+    with pytest.raises(policy.UnknownEdition):
+        policy.Policy("nope")

@@ -5,7 +5,9 @@
 """The live preflight's checks, pure: plans, pools and facts in, refusals with the numbers out."""
 import json
 
-from azext_azurelinux import migration, preflight
+from azext_azurelinux import _arm, migration
+from azext_azurelinux.migration import preflight
+from azext_azurelinux.policy import Policy
 
 
 def pool(name, count=2, size="Standard_D4ds_v5", zones=None, version="1.33.5", **extra):
@@ -28,8 +30,8 @@ def facts(family_free=100, cores_free=1000, skus=None, versions=None):
 
 
 def plan(pools, strategy=migration.IN_PLACE, max_parallel=1, roll=None, **fact_args):
-    plans = migration.plan_cluster(pools, None, strategy, roll=roll)
-    return preflight.apply(plans, pools, facts(**fact_args), max_parallel=max_parallel)
+    plans = migration.plan_cluster(pools, None, strategy, policy=Policy(), roll=roll)
+    return preflight.apply(plans, pools, facts(**fact_args), policy=Policy(), max_parallel=max_parallel)
 
 
 def test_surge_is_a_percentage_of_the_pool_rounded_up_at_least_one_node():
@@ -66,9 +68,9 @@ def test_sizes_zones_and_versions():
 
 
 def test_facts_that_could_not_be_read_are_not_checked():
-    plans = migration.plan_cluster([pool("a", count=100)], None, migration.NEW_POOL)
+    plans = migration.plan_cluster([pool("a", count=100)], None, migration.NEW_POOL, policy=Policy())
     blind = {"location": "eastus", "skus": None, "usages": None, "versions": None, "warnings": []}
-    assert preflight.apply(plans, [pool("a", count=100)], blind)[0]["action"] == "migrate"
+    assert preflight.apply(plans, [pool("a", count=100)], blind, policy=Policy())[0]["action"] == "migrate"
 
 
 def test_read_facts_reads_each_once_keeps_the_sku_list_a_day_and_warns_on_403(tmp_path):
@@ -77,7 +79,7 @@ def test_read_facts_reads_each_once_keeps_the_sku_list_a_day_and_warns_on_403(tm
     def get_json(path, params):
         calls.append(path.rsplit("/", 1)[-1])
         if path.endswith("/usages"):
-            raise preflight.Forbidden()
+            raise _arm.Forbidden()
         if path.endswith("/skus"):
             return {"value": [{"resourceType": "virtualMachines", "name": "Standard_D4ds_v5", "family": "f",
                                "capabilities": [{"name": "vCPUs", "value": "4"}],

@@ -11,6 +11,8 @@ from hypothesis import given, settings, strategies as st
 
 from azext_azurelinux import _validators, aks_rules, migration, policy
 
+POLICY = policy.Policy()  # the default edition, no organisation policy
+
 text = st.one_of(st.text(max_size=80), st.from_regex(r"(?i)standard_n[cdvg][0-9a-z_]{0,24}", fullmatch=True))
 numbers = st.one_of(st.none(), st.integers(min_value=-10**6, max_value=10**6))
 versions = st.one_of(st.none(), st.text(max_size=12), st.from_regex(r"v?[0-9]{1,2}\.[0-9]{1,3}(\.[0-9]{1,3})?",
@@ -19,27 +21,27 @@ versions = st.one_of(st.none(), st.text(max_size=12), st.from_regex(r"v?[0-9]{1,
 
 @given(text)
 def test_any_vm_size_is_allowed_or_refused_with_a_reason(size):
-    findings = policy.check_vm_size(size)
+    findings = POLICY.check_vm_size(size)
     assert all(f.refused and f.message and f.rule for f in findings)
-    if policy.is_gpu_size(size) and size.lower() not in {s.lower() for s in policy.supported_gpu_sizes()}:
+    if POLICY.is_gpu_size(size) and size.lower() not in {s.lower() for s in POLICY.supported_gpu_sizes()}:
         assert findings, size
 
 
 @given(text, versions)
 def test_any_os_sku_and_version_get_findings(sku, version):
-    for finding in policy.check_os_sku(sku, version):
+    for finding in POLICY.check_os_sku(sku, version):
         assert finding.severity in (policy.ERROR, policy.WARNING) and finding.message
 
 
 @given(text)
 def test_any_security_module_gets_an_answer(name):
-    for finding in policy.check_security_module(name):
+    for finding in POLICY.check_security_module(name):
         assert finding.severity in (policy.ERROR, policy.INFO) and finding.message
 
 
 @given(text, text, text, versions)
 def test_any_migration_source_gets_an_action(os_type, sku, size, version):
-    action, findings = policy.check_migration_source(os_type, sku, size, "AzureLinux", version)
+    action, findings = POLICY.check_migration_source(os_type, sku, size, "AzureLinux", version)
     assert action in ("migrate", "nothing-to-do", "refused")
     assert (action == "refused") == bool(policy.refusals(findings))
 

@@ -16,36 +16,28 @@ import logging
 import os
 import time
 
-from azext_azurelinux import aks_rules, policy
+from azext_azurelinux import aks_rules, pools, versions
+from azext_azurelinux._arm import Forbidden, pages
+from azext_azurelinux._consts import API_VERSION
+from azext_azurelinux.findings import refusals
 from azext_azurelinux.migration import planner
+from azext_azurelinux.migration.planner import refuse
 
-LOGGER = logging.getLogger("cli.azext_azurelinux.preflight")  # the CLI shows its "cli." loggers with --debug
+LOGGER = logging.getLogger("cli.azext_azurelinux.migration.preflight")  # the CLI shows its "cli." loggers with --debug
 USAGES_API = "2024-11-01"
 SKUS_API = "2021-07-01"
-VERSIONS_API = "2026-06-01"
+VERSIONS_API = API_VERSION
 SKU_CACHE_SECONDS = 24 * 3600
 PERMISSIONS = {"usages": "Microsoft.Compute/locations/usages/read",
                "skus": "Microsoft.Compute/skus/read",
                "versions": "Microsoft.ContainerService/locations/kubernetesVersions/read"}
 
 
-class Forbidden(Exception):
-    """The identity may not read this (HTTP 403)."""
-
-
 # ---- reading (through get_json) -----------------------------------------------------------
-def _pages(get_json, path, params):
-    page = get_json(path, params)
-    yield from page.get("value", [])
-    while page.get("nextLink"):
-        page = get_json(page["nextLink"], None)
-        yield from page.get("value", [])
-
-
 def _usages(get_json, subscription, location):
     path = f"/subscriptions/{subscription}/providers/Microsoft.Compute/locations/{location}/usages"
     return {item["name"]["value"]: {"current": item.get("currentValue", 0), "limit": item.get("limit", 0)}
-            for item in _pages(get_json, path, {"api-version": USAGES_API})}
+            for item in pages(get_json, path, {"api-version": USAGES_API})}
 
 
 def _compact_sku(entry):
@@ -70,8 +62,8 @@ def read_skus(get_json, subscription, location, cache_dir=None, now=None):
         except (OSError, ValueError):
             pass  # a damaged cache is read again from Azure
     skus = {entry["name"].lower(): _compact_sku(entry)
-            for entry in _pages(get_json, f"/subscriptions/{subscription}/providers/Microsoft.Compute/skus",
-                                {"api-version": SKUS_API, "$filter": f"location eq '{location}'"})
+            for entry in pages(get_json, f"/subscriptions/{subscription}/providers/Microsoft.Compute/skus",
+                               {"api-version": SKUS_API, "$filter": f"location eq '{location}'"})
             if entry.get("resourceType") == "virtualMachines"}
     if cache:
         import threading
@@ -125,23 +117,6 @@ def read_facts(get_json, subscription, location, need_versions, cache_dir=None, 
 
 
 # ---- checking (pure) -----------------------------------------------------------------------
-def _pool_count(props):
-    if props.get("count") is not None:
-        return int(props["count"])
-    scale = (props.get("virtualMachinesProfile") or {}).get("scale") or {}
-    return sum(int(e.get("count") or 0) for kind in ("manual", "autoscale") for e in (scale.get(kind) or [])
-               if isinstance(e, dict))
-
-
-def _refuse(plan, rule, message, numbers=None):
-    plan.update(action=planner.REFUSED, strategy=None, osSkuAfter=plan["osSkuBefore"], requests=[],
-                reason=message)
-    plan.pop("newPool", None)
-    plan["findings"] = plan["findings"] + [{"rule": rule, "severity": "error", "subject": "preflight",
-                                            "value": None, "message": message, "source": None, "date": None}]
-    plan["preflight"] = dict(numbers or {}, refused=True, rule=rule)
-
-
 def _size_refusal(size, sku, zones, location):
     if sku is None:
         return f"the VM size {size} is not offered in {location}"
@@ -159,13 +134,13 @@ def _size_refusal(size, sku, zones, location):
     return None
 
 
-def _version_refusal(version, versions, location):
-    if not version or versions is None:
+def _version_refusal(version, offered_versions, location):
+    if not version or offered_versions is None:
         return None
-    parts = str(version).split(".")
-    minor = ".".join(parts[:2])
-    offered = sorted(versions, key=lambda v: tuple(int(x) for x in v.split(".")))
-    if minor not in versions or (len(parts) > 2 and version not in versions[minor]):
+    minor = versions.minor(version)
+    offered = sorted(offered_versions, key=versions.sort_key)
+    patch = len(str(version).split(".")) > 2
+    if minor not in offered_versions or (patch and version not in offered_versions[minor]):
         return (f"Kubernetes {version} is no longer offered for new pools in {location} (offered: "
                 f"{', '.join(offered)}): upgrade the cluster first, or use --strategy in-place")
     return None
@@ -175,14 +150,14 @@ def _need(plan, view, skus):
     """(size, family, vCPUs per node, nodes) that the plan's step adds at once."""
     props = view["body"].get("properties", {})
     body = plan["requests"][0]["body"]["properties"]
-    sizes = planner.pool_vm_sizes(props)
+    sizes = pools.vm_sizes(props)
     if not sizes:
         return None
     size = max(sizes, key=lambda s: (skus.get(s.lower()) or {}).get("vcpus", 0)) if skus else sizes[0]
     sku = (skus or {}).get(size.lower())
     if sku is None:
         return None
-    count = _pool_count(props)
+    count = pools.node_count(props)
     if plan["strategy"] == planner.IN_PLACE:
         nodes = aks_rules.surge_nodes((body.get("upgradeSettings") or {}).get("maxSurge"), count)
     else:
@@ -191,11 +166,11 @@ def _need(plan, view, skus):
             "nodes": nodes, "vcpus": nodes * sku["vcpus"]}
 
 
-def apply(plans, views, facts, max_parallel=1):
+def apply(plans, views, facts, *, policy, max_parallel=1):
     """Refuse, in place, the `migrate` plans that would fail for quota, VM size or Kubernetes version.
     Returns the plans. Each refusal names the numbers and the ways out; other plans are untouched."""
     by_name = {v["name"]: v for v in views}
-    location, skus, usages, versions = facts["location"], facts["skus"], facts["usages"], facts["versions"]
+    location, skus, usages, offered = facts["location"], facts["skus"], facts["usages"], facts["versions"]
     needs = []
     for plan in plans:
         if plan["action"] != planner.MIGRATE or plan.get("rollback"):
@@ -205,25 +180,25 @@ def apply(plans, views, facts, max_parallel=1):
         zones = [str(z) for z in props.get("availabilityZones") or []]
         if skus is not None:
             refusal = next(filter(None, (_size_refusal(s, skus.get(s.lower()), zones, location)
-                                         for s in planner.pool_vm_sizes(props))), None)
+                                         for s in pools.vm_sizes(props))), None)
             if refusal:
-                _refuse(plan, "preflight-vm-size", f"{refusal}; choose another size through a new pool "
-                                                   "(az aks azurelinux nodepool add), or ask for access to it")
+                refuse(plan, "preflight-vm-size", f"{refusal}; choose another size through a new pool "
+                                                  "(az aks azurelinux nodepool add), or ask for access to it")
                 continue
-        generations = [(skus.get(s.lower()) or {}).get("hyperVGenerations") for s in planner.pool_vm_sizes(props)] \
+        generations = [(skus.get(s.lower()) or {}).get("hyperVGenerations") for s in pools.vm_sizes(props)] \
             if skus is not None else [None]
         required = [f for g in generations for f in policy.check_os_sku_requirements(plan["osSkuAfter"],
                                                                                      hyperv_generations=g)]
-        refused = policy.refusals(required)
+        refused = refusals(required)
         if refused:
-            _refuse(plan, "preflight-vm-generation", refused[0].message)
+            refuse(plan, "preflight-vm-generation", refused[0].message)
             continue
         plan["findings"] = plan["findings"] + [f.to_dict() for f in required]
         if plan["strategy"] == planner.NEW_POOL:
-            refusal = _version_refusal(props.get("orchestratorVersion") or view.get("kubernetesVersion"), versions,
+            refusal = _version_refusal(props.get("orchestratorVersion") or view.get("kubernetesVersion"), offered,
                                        location)
             if refusal:
-                _refuse(plan, "preflight-kubernetes-version", refusal)
+                refuse(plan, "preflight-kubernetes-version", refusal)
                 continue
         need = _need(plan, view, skus) if usages is not None else None
         if need:
@@ -256,8 +231,8 @@ def _quota(plan, need, others, usages, location, max_parallel):
                         f"{max_parallel} runs at the same time" if extra else "")
             numbers = {"family": name, "vcpusNeeded": wanted, "vcpusFree": max(free, 0), "limit": usage["limit"],
                        "inUse": usage["current"], "nodes": need["nodes"], "size": need["size"]}
-            _refuse(plan, "preflight-vcpu-quota",
-                    f"not enough vCPU quota in {location}: it needs {wanted} vCPUs of {label} at once ({need['vcpus']} "
-                    f"for {what}{parallel}), and {max(free, 0)} of the limit of {usage['limit']} are free "
-                    f"({usage['current']} in use). {ways}", numbers)
+            refuse(plan, "preflight-vcpu-quota",
+                   f"not enough vCPU quota in {location}: it needs {wanted} vCPUs of {label} at once ({need['vcpus']} "
+                   f"for {what}{parallel}), and {max(free, 0)} of the limit of {usage['limit']} are free "
+                   f"({usage['current']} in use). {ways}", numbers)
             return
