@@ -2,7 +2,7 @@
 # Copyright (c) Microsoft Corporation. All rights reserved.
 # Licensed under the MIT License. See License.txt in the project root for license information.
 # --------------------------------------------------------------------------------------------
-"""The migration on what the real AKS service returned: ../shared/real_payloads.json, read at test time.
+"""The migration on what the real AKS service returned: tests/data/real_payloads.json, read at test time.
 
 The file holds agent pool bodies recorded live against AKS by the Azure CLI's and the aks-preview
 extension's own test suites, the cluster they came with, and two request bodies of core
@@ -19,7 +19,7 @@ import pytest
 from tests.e2e.conftest import arm_requests, pool_props
 from tests.emulator.client import ROOT
 
-PAYLOADS = os.path.join(ROOT, "..", "shared", "real_payloads.json")
+PAYLOADS = os.path.join(ROOT, "tests", "data", "real_payloads.json")  # provenance in its "about" and "sources"
 # Properties the service owns: never sent back. The node image (and the snapshot a pool was built from)
 # follows the OS SKU, so it is not sent either.
 READ_ONLY = {"provisioningState", "currentOrchestratorVersion", "eTag"}
@@ -30,7 +30,7 @@ RECORD_KEYS = {"azurelinux-migration-strategy", "azurelinux-migration-from-os-sk
 
 def load():
     if not os.path.exists(PAYLOADS):
-        raise AssertionError(f"{PAYLOADS} is missing: the real payloads live in ../shared beside the repository")
+        raise AssertionError(f"{PAYLOADS} is missing: the real payloads are a fixture of the repository")
     with open(PAYLOADS, encoding="utf-8") as handle:
         return json.load(handle)
 
