@@ -296,14 +296,27 @@ def validate_migrate_fleet(namespace):
     if namespace.max_failed_clusters is not None and namespace.max_failed_clusters < 0:
         raise InvalidArgumentValueError(f"--max-failed-clusters {namespace.max_failed_clusters} is negative: use 0 "
                                         "or more.")
-    from azext_azurelinux.migration import fleet
-    try:
-        fleet.parse_waves(namespace.waves)
-        fleet.parse_duration(namespace.wait_between or "0")
-    except fleet.FleetError as error:
-        raise InvalidArgumentValueError(str(error)) from None
+    _waves(namespace)
     _target_sku(namespace)
     _roll(namespace)
+
+
+def _waves(namespace):
+    """--waves and --wait-between, and, where the clusters are known without asking Azure (--clusters, a readable
+    --clusters-file), that the waves hold them all. A FleetError is a ValueError: the CLI reports it as an argument
+    error (exit 2), before anything is read from Azure."""
+    from azext_azurelinux.migration import fleet
+    waves = fleet.parse_waves(namespace.waves)
+    fleet.parse_duration(namespace.wait_between or "0")
+    ids = list(dict.fromkeys(namespace.clusters or []))
+    if namespace.clusters_file:
+        try:
+            with open(namespace.clusters_file, encoding="utf-8") as handle:
+                ids = fleet.clusters_from_file(handle.read())
+        except OSError:
+            return  # the command says the file cannot be read
+    if namespace.waves and ids:
+        fleet.assign_waves(ids, waves)
 
 
 def validate_inventory(namespace):

@@ -88,6 +88,9 @@ def parse_waves(specs):
         if not match:
             raise FleetError(f"--waves {spec!r} is not a wave: write NAME=COUNT, NAME=PERCENT% or NAME=* (the rest), "
                              "such as canary=1 early=10% rest=*.")
+        if re.fullmatch(r"0+%?", match.group("size")):
+            raise FleetError(f"--waves {spec}: a wave of no cluster moves nothing; give it at least 1 (or 1%), or "
+                             "leave it out.")
         waves.append((match.group("name"), match.group("size")))
     if any(size == "*" for _, size in waves[:-1]):
         raise FleetError("--waves: only the last wave can take the rest (*).")
@@ -97,8 +100,9 @@ def parse_waves(specs):
 
 
 def assign_waves(clusters, waves):
-    """[{name, clusters}] in order; a percentage is of all the clusters, rounded up; what is left after the last
-    wave that is not '*' joins no wave (and is said so by the caller)."""
+    """([{name, clusters, waitAfter}] in order, []); a percentage is of all the clusters, rounded up. Waves that do
+    not end with '*' must hold every cluster: a cluster is never put in a wave the user did not write, nor left out
+    without a word, so a shortfall is a FleetError that says how many clusters no wave holds."""
     out, left = [], list(clusters)
     for name, size in waves:
         if size == "*":
@@ -109,6 +113,11 @@ def assign_waves(clusters, waves):
             count = int(size)
         out.append({"name": name, "clusters": left[:count], "waitAfter": None})
         left = left[count:]
+    if left:
+        written = " ".join(f"{name}={size}" for name, size in waves)
+        raise FleetError(f"--waves {written} hold {len(clusters) - len(left)} of the {len(clusters)} clusters, so "
+                         f"{len(left)} would be in no wave: add a last wave that takes the rest, such as rest=*, or "
+                         "make the waves larger.")
     return out, left
 
 

@@ -153,3 +153,16 @@ def test_dry_run_and_bad_input_send_nothing(az, emulator, rg, seed_cluster):
     bad_id = fleet(az, "--clusters", "c1", "--yes")
     assert bad_id.code != 0 and "is not a managed cluster resource id" in bad_id.err
     assert arm_requests(emulator, mutating_only=True) == []
+
+
+def test_a_wave_of_nothing_and_waves_that_leave_clusters_out_are_refused_before_any_request(az, emulator, rg,
+                                                                                            seed_cluster):
+    names = seed_clusters(seed_cluster, ["z1", "z2", "z3"], pools=1)
+    emulator.clear_requests()
+    empty = fleet(az, "--clusters", *cluster_ids(rg, names), "--waves", "a=0", "rest=*", "--yes")
+    assert empty.code == 2 and "--waves a=0: a wave of no cluster moves nothing" in empty.err, empty
+    short = fleet(az, "--clusters", *cluster_ids(rg, names), "--waves", "canary=1", "early=1", "--yes")
+    assert short.code == 2, short
+    assert "hold 2 of the 3 clusters, so 1 would be in no wave" in short.err and "rest=*" in short.err
+    assert "Traceback" not in empty.err + short.err
+    assert arm_requests(emulator) == []  # nothing read, nothing sent

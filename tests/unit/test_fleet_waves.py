@@ -20,8 +20,8 @@ def test_waves_count_percent_and_the_rest():
     waves, left = fleet.assign_waves(ids(20), fleet.parse_waves(["canary=1", "early=10%", "rest=*"]))
     assert [(w["name"], len(w["clusters"])) for w in waves] == [("canary", 1), ("early", 2), ("rest", 17)]
     assert left == [] and waves[0]["clusters"] == [ids(20)[0]]
-    waves, left = fleet.assign_waves(ids(5), fleet.parse_waves(["one=1", "two=2"]))
-    assert len(left) == 2  # no '*': the rest joins no wave
+    waves, left = fleet.assign_waves(ids(3), fleet.parse_waves(["one=1", "two=2"]))
+    assert left == [] and [len(w["clusters"]) for w in waves] == [1, 2]  # no '*', and every cluster is in a wave
     assert fleet.assign_waves(ids(3), fleet.parse_waves(None))[0][0]["clusters"] == ids(3)
 
 
@@ -50,6 +50,22 @@ def test_clusters_from_a_file_of_ids_or_of_inventory_rows():
     assert fleet.clusters_from_file(json.dumps(ids(2))) == ids(2)
     with pytest.raises(fleet.FleetError):
         fleet.clusters_from_file(json.dumps({"a": 1}))
+
+
+@pytest.mark.parametrize("spec", [["a=0"], ["a=0%"], ["a=00"], ["canary=1", "none=0", "rest=*"]])
+def test_a_wave_of_no_cluster_is_refused(spec):
+    with pytest.raises(fleet.FleetError, match="a wave of no cluster moves nothing"):
+        fleet.parse_waves(spec)
+
+
+def test_waves_that_leave_clusters_out_are_refused_with_the_count_and_the_fix():
+    with pytest.raises(fleet.FleetError) as error:
+        fleet.assign_waves(ids(5), fleet.parse_waves(["one=1", "two=2"]))
+    assert "hold 3 of the 5 clusters, so 2 would be in no wave" in str(error.value)
+    assert "rest=*" in str(error.value)
+    with pytest.raises(fleet.FleetError, match="hold 1 of the 20 clusters, so 19"):
+        fleet.assign_waves(ids(20), fleet.parse_waves(["early=5%"]))
+    assert fleet.assign_waves(ids(20), fleet.parse_waves(["early=5%", "rest=100%"]))[1] == []
 
 
 def test_waves_from_a_fleet_update_strategy():
