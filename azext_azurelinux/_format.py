@@ -3,7 +3,19 @@
 # Licensed under the MIT License. See License.txt in the project root for license information.
 # --------------------------------------------------------------------------------------------
 """Table transformers for `-o table`: one row per item, columns in the order a person reads them."""
+import re
 from collections import OrderedDict
+
+SHORT = 160  # characters of a message a table cell shows; JSON and stderr keep the whole of it
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s")
+
+
+def short(message):
+    """The first sentence of a message (a version such as 1.33.5 is not a sentence's end), cut to SHORT characters:
+    a table row stays readable in a terminal and in Cloud Shell."""
+    text = " ".join(str(message or "").split())
+    first = _SENTENCE_END.split(text, 1)[0]
+    return first if len(first) <= SHORT else first[:SHORT - 1].rstrip() + "\u2026"
 
 
 def _readiness(item):
@@ -39,11 +51,11 @@ def vm_size_table(result):
 def check_table(result):
     if "pools" in result:  # the live check of a cluster's migration: one row per pool
         return migration_table(result)
-    rows = [OrderedDict([("Severity", f["severity"]), ("Rule", f["rule"]), ("Message", f["message"]),
-                         ("Source", f["source"] or "")]) for f in result["findings"]]
+    rows = [OrderedDict([("Severity", f["severity"]), ("Rule", f["rule"]), ("Message", short(f["message"]))])
+            for f in result["findings"]]
     if not rows:
         rows.append(OrderedDict([("Severity", "ok"), ("Rule", ""),
-                                 ("Message", "Allowed: no rule of the support policy objects."), ("Source", "")]))
+                                 ("Message", "Allowed: no rule of the support policy objects.")]))
     return rows
 
 
@@ -53,7 +65,7 @@ def migration_table(result):
         ("Pool", p.get("pool")), ("Action", p.get("action")), ("Strategy", p.get("strategy") or ""),
         ("From", p.get("osSkuBefore") or ""), ("To", p.get("osSkuAfter") or ""),
         ("Outcome", p.get("outcome") or ""), ("Seconds", p.get("seconds") if p.get("seconds") is not None else ""),
-        ("Reason", p.get("reason") or p.get("left") or "")]) for p in pools]
+        ("Reason", short(p.get("reason") or p.get("left") or ""))]) for p in pools]
 
 
 def policy_show_table(result):

@@ -391,3 +391,17 @@ def test_the_code_that_runs_is_the_wheels_even_from_the_source_tree(az):
     sources = re.findall(r"^# code object from '?([^'\s]*azext_azurelinux[^'\s]*)", imports.err, re.MULTILINE)
     assert {os.path.basename(s).split(".")[0] for s in sources} >= {"__init__", "commands", "custom", "policy"}, sources
     assert all(s.startswith(os.path.join(az.extension_dir, "azurelinux") + os.sep) for s in sources), sources
+
+
+def test_check_table_rows_carry_the_first_sentence_and_json_the_whole_message(az):
+    args = ("aks", "azurelinux", "check", "--node-vm-size", "Standard_NC24ads_A100_v4", "--kubernetes-version", "1.30",
+            "--security-module", "apparmor")
+    whole = az(*args)
+    table = az(*args, "-o", "table")
+    assert whole.code == table.code == 1
+    messages = [f["message"] for f in whole.json["findings"]]
+    assert max(len(m) for m in messages) > 300  # the full refusal, with the supported sizes and the edition's hint
+    widest = max(len(line) for line in table.out.splitlines())
+    assert widest <= 200, table.out  # was over 500 characters: one paragraph in one cell
+    assert "Standard_NC24ads_A100_v4 is not supported on Azure Linux node pools (NC A100 v4 series)." in table.out
+    assert "Use one of:" not in table.out and "Use one of:" in messages[0]
