@@ -83,7 +83,8 @@ def interval(retry_after, elapsed):
 
 class BudgetedPolling(ARMPolling):
     """ARM polling with our intervals, the shared status-read budget, and (`final_get=False`) no read of the
-    resource once the operation has Succeeded, for callers that do not use it."""
+    resource once the operation has Succeeded, for callers that do not print it: their result is the resource as the
+    service answered the write."""
 
     def __init__(self, subscription, label, final_get=True, burst=STATUS_BURST):
         super().__init__(timeout=EARLY_INTERVAL)
@@ -124,4 +125,6 @@ class BudgetedPolling(ARMPolling):
             self.update_status()
         if str(self.status()).lower() in ("failed", "canceled"):
             raise OperationFailed("Operation failed or canceled")
+        # The result is the resource as AKS answered the write (its versions included), not the last status body.
+        self._pipeline_response = self._initial_response  # pylint: disable=attribute-defined-outside-init
         logger.debug("%s: Succeeded; the resource is not read again (nothing will print it)", self._label)

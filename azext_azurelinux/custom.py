@@ -109,15 +109,14 @@ def add_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_name, 
     warn_retired = kubernetes_version is None and os_sku == "AzureLinux" and not no_wait
     result = _sdk.put_if_missing(
         no_wait, client.begin_create_or_update, (resource_group_name, cluster_name, nodepool_name, pool),
-        _sdk.budgeted_polling(cmd, f"{cluster_name}/{nodepool_name}",
-                              final_get=warn_retired or not _sdk.output_is_none(cmd)),
+        _sdk.budgeted_polling(cmd, f"{cluster_name}/{nodepool_name}", final_get=not _sdk.output_is_none(cmd)),
         f"--name {nodepool_name}: a node pool of that name already exists in cluster {cluster_name}; choose "
         "another name, or move it to Azure Linux with `az aks azurelinux nodepool migrate`.")
     _notice_security_module(policy, security_module)
     if warn_retired:
         from azure.cli.core.commands import LongRunningOperation
         result = LongRunningOperation(cmd.cli_ctx)(result)  # waits as the CLI would, with its progress
-        _warn_if_retired(policy, result)
+        _warn_if_retired(policy, result)  # under -o none, the pool as AKS answered the PUT: it has the versions
     return result
 
 
@@ -289,7 +288,7 @@ def inventory_pools(cmd, subscriptions=None, management_groups=None, status=None
         rows = inventory.from_arm(_arm.listing_reader(service), list(subscriptions or []), unreadable, policy=policy)
     else:
         rows = inventory.from_graph(_arm.graph_poster(service), list(subscriptions or []), management_groups,
-                                    policy=policy)
+                                    unreadable, policy=policy)
     for subscription, why in unreadable:
         logger.warning("Subscription %s was skipped: it cannot be read (%s).", subscription, why)
     rows = [r for r in rows if not status or r["status"] in status]

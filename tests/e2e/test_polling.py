@@ -102,6 +102,21 @@ def test_output_none_skips_the_final_read(az, emulator, rg, seed_cluster):
                         ).json()["properties"]["provisioningState"] == "Succeeded"
 
 
+def test_a_default_add_takes_the_version_from_the_puts_answer_with_no_final_read(az, emulator, rg, seed_cluster):
+    """Without --kubernetes-version the pool's version is known only from AKS's answer, for the Azure Linux 2.0
+    warning; the answer to the PUT carries it (orchestratorVersion, currentOrchestratorVersion), so -o none reads
+    nothing more."""
+    cluster = seed_cluster(kubernetes_version="1.30.4")
+    quiet = az.ok("aks", "azurelinux", "nodepool", "add", "-g", rg, "--cluster-name", cluster, "-n", "old", "-o",
+                  "none")
+    assert quiet.out == "" and [e["method"] for e in arm_requests(emulator)] == ["PUT", "GET"]  # the PUT, one poll
+    assert "lands on Azure Linux 2.0" in quiet.err and "1.30.4" in quiet.err
+    emulator.clear_requests()
+    current = az.ok("aks", "azurelinux", "nodepool", "add", "-g", rg, "--cluster-name", cluster, "-n", "new",
+                    "-o", "none", "--os-sku", "AzureLinux3")
+    assert [e["method"] for e in arm_requests(emulator)] == ["PUT", "GET"] and "Azure Linux 2.0" not in current.err
+
+
 def emulator_sub():
     from tests.emulator.store import SUBSCRIPTION_ID
     return SUBSCRIPTION_ID
