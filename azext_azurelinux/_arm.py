@@ -96,7 +96,8 @@ def _seconds(hh_mm_ss):
 
 def graph_poster(service):
     """POSTs to Resource Graph that keep to the user's quota: when the service says none is left
-    (x-ms-user-quota-remaining: 0), the next query waits until the quota resets; a 429 is retried by the SDK."""
+    (x-ms-user-quota-remaining: 0), the next query waits until the quota resets; a 429 is retried by the SDK; a 403
+    (no subscription of the query may be read) is Unreadable."""
     from azure.core.rest import HttpRequest
     pause = [0.0]
 
@@ -105,6 +106,8 @@ def graph_poster(service):
             logger.debug("Resource Graph quota used up: waiting %.1f s for it to reset", pause[0])
             time.sleep(pause[0])
         response = send(service, HttpRequest("POST", path, json=body))
+        if response.status_code == 403:  # none of the subscriptions asked for may be read
+            raise Unreadable(f"Resource Graph answered HTTP 403: {response_message(response)}")
         response.raise_for_status()
         remaining = response.headers.get("x-ms-user-quota-remaining")
         resets = response.headers.get("x-ms-user-quota-resets-after", "00:00:00")

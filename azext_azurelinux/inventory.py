@@ -24,6 +24,9 @@ QUERY = ("Resources | where type =~ 'microsoft.containerservice/managedclusters'
          "| project subscriptionId, resourceGroup, cluster = name, location, "
          "kubernetesVersion = properties.kubernetesVersion, pool "
          "| order by subscriptionId asc")
+# The subscriptions of the scope that Resource Graph can see (and so the caller may read).
+CONTAINERS_QUERY = ("ResourceContainers | where type =~ 'microsoft.resources/subscriptions' "
+                    "| project subscriptionId")
 STATUSES = ("on-azure-linux", "retired", "can-migrate", "blocked")
 
 
@@ -46,12 +49,34 @@ def row(subscription, resource_group, cluster, location, cluster_version, profil
             "status": status_of(readiness), "reason": readiness.get("reason")}
 
 
-def from_graph(post_json, subscriptions=None, management_groups=None, *, policy):
-    """Rows from Resource Graph: subscriptions in batches, pages by $skipToken."""
+def visible_subscriptions(post_json, subscriptions, unreadable):
+    """The subscriptions of the list that Resource Graph can see. It leaves out, without an error, the rows of a
+    subscription the identity cannot read (and answers 403 when it can read none), so each one it does not list in
+    `ResourceContainers` is added to `unreadable` with the reason."""
+    try:
+        page = post_json(f"{GRAPH_PATH}?api-version={GRAPH_API}",
+                         {"subscriptions": subscriptions, "query": CONTAINERS_QUERY,
+                          "options": {"$top": GRAPH_PAGE, "resultFormat": "objectArray"}})
+    except Unreadable as error:
+        unreadable.extend((subscription, str(error)) for subscription in subscriptions)
+        return []
+    seen = {str(row.get("subscriptionId")).lower() for row in page.get("data", [])}
+    unreadable.extend((s, "Resource Graph does not list it: the identity has no read access to it, or it does not "
+                          "exist") for s in subscriptions if s.lower() not in seen)
+    return [s for s in subscriptions if s.lower() in seen]
+
+
+def from_graph(post_json, subscriptions, management_groups, unreadable, *, policy):
+    """Rows from Resource Graph: subscriptions in batches (each first checked for what Resource Graph can see),
+    pages by $skipToken. A management group is taken as Resource Graph resolves it."""
     rows = []
-    scopes = [{"managementGroups": list(management_groups)}] if management_groups else \
-        [{"subscriptions": subscriptions[i:i + GRAPH_SUBSCRIPTIONS_PER_QUERY]}
-         for i in range(0, len(subscriptions), GRAPH_SUBSCRIPTIONS_PER_QUERY)]
+    if management_groups:
+        scopes = [{"managementGroups": list(management_groups)}]
+    else:
+        batches = [subscriptions[i:i + GRAPH_SUBSCRIPTIONS_PER_QUERY]
+                   for i in range(0, len(subscriptions), GRAPH_SUBSCRIPTIONS_PER_QUERY)]
+        scopes = [{"subscriptions": visible} for visible in
+                  (visible_subscriptions(post_json, batch, unreadable) for batch in batches) if visible]
     for scope in scopes:
         token = None
         while True:

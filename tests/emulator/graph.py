@@ -5,7 +5,7 @@
 """Other subscriptions (read-only clusters, seeded by the thousand) and Azure Resource Graph over all of them.
 
 The Resource Graph endpoint evaluates the KQL the extension sends, one operator per `|` stage: the table
-`Resources`, `where type =~ '...'`, `mv-expand NAME = PATH`, `project NAME = EXPR, ...` (EXPR a dotted path or
+`Resources` (or `ResourceContainers`, the subscriptions the caller can read), `where type =~ '...'`, `mv-expand NAME = PATH`, `project NAME = EXPR, ...` (EXPR a dotted path or
 `tostring(PATH)`) and `order by NAME [asc|desc]`. Any other operator is a 400 that names it, as the real
 service names what it cannot parse. Paging by `$skipToken`, scoping by subscriptions or management groups, and
 the quota headers `x-ms-user-quota-remaining` / `x-ms-user-quota-resets-after` with a 429 past the quota.
@@ -118,14 +118,23 @@ class Fleet:
             subscriptions += self.management_groups[group]
         if not subscriptions:
             raise ServiceError(400, "BadRequest", "Give subscriptions or managementGroups to query.")
-        rows = []
-        for sub in dict.fromkeys(subscriptions):
-            if sub in self.forbidden:
-                continue  # Resource Graph leaves out what the caller may not read
+        # Resource Graph leaves out, without an error, what the caller may not read (or what does not exist), and
+        # answers 403 when that is every subscription of the request.
+        readable = [sub for sub in dict.fromkeys(subscriptions) if sub not in self.forbidden and
+                    (sub == own_subscription or sub in self.subscriptions)]
+        evaluate(body.get("query", ""), {"resources": [], "resourcecontainers": []})  # a bad query is a 400 first
+        if not readable:
+            raise ServiceError(403, "AuthorizationFailed", "The client does not have authorization to perform "
+                                                           "action 'Microsoft.ResourceGraph/resources/read' over any "
+                                                           "of the subscriptions of the request.")
+        tables = {"resources": [], "resourcecontainers": []}
+        for sub in readable:
             docs = own_clusters if sub == own_subscription else self.subscriptions.get(sub, [])
-            rows += [dict(copy.deepcopy(d), subscriptionId=sub, resourceGroup=d.get("resourceGroup") or
-                          d["id"].split("/")[4]) for d in docs]
-        rows = evaluate(body.get("query", ""), rows)
+            tables["resources"] += [dict(copy.deepcopy(d), subscriptionId=sub, resourceGroup=d.get("resourceGroup")
+                                         or d["id"].split("/")[4]) for d in docs]
+            tables["resourcecontainers"].append({"id": f"/subscriptions/{sub}", "name": sub, "subscriptionId": sub,
+                                                 "type": "microsoft.resources/subscriptions"})
+        rows = evaluate(body.get("query", ""), tables)
         options = body.get("options") or {}
         top = min(int(options.get("$top", 100)), PAGE_LIMIT)
         skip = int(options.get("$skip", 0))
@@ -160,10 +169,13 @@ def _expression(row, text):
     raise ServiceError(400, "BadRequest", f"Query is invalid: the emulator cannot evaluate the expression {text!r}.")
 
 
-def evaluate(query, rows):
+def evaluate(query, tables):
+    """The rows of `query` over `tables` ({lower-case table name: rows}): Resources and ResourceContainers."""
     stages = [s.strip() for s in query.split("|")]
-    if not stages or stages[0].lower() != "resources":
-        raise ServiceError(400, "BadRequest", f"Query is invalid: unknown table {stages[0]!r}; use Resources.")
+    if not stages or stages[0].lower() not in tables:
+        raise ServiceError(400, "BadRequest", f"Query is invalid: unknown table {stages[0]!r}; use Resources or "
+                                              "ResourceContainers.")
+    rows = tables[stages[0].lower()]
     for stage in stages[1:]:
         operator = stage.split(None, 1)[0].lower() if stage else ""
         argument = stage[len(operator):].strip()
