@@ -14,6 +14,7 @@ import re
 import secrets
 import time
 import uuid
+from urllib.parse import urlencode
 
 from aiohttp import web
 
@@ -77,6 +78,7 @@ class Emulator:
         # AKS's budget for operation-status reads: a bucket of 200, refilled at 2 per second per subscription
         self.status_budget = {"perSecond": 2.0, "burst": 200.0}
         self._status_tokens = {}  # subscription -> (tokens, stamp)
+        self.page_size = None  # items per page of every ARM list; None: each list's own default (as ARM varies)
 
     # ---- plumbing ----------------------------------------------------------------------
     def app(self):
@@ -86,6 +88,17 @@ class Emulator:
 
     def _url(self, path):
         return f"{self.base_url}{path}"
+
+    def _paged(self, request, items, default=100):
+        """A page of an ARM list, as ARM pages: `value`, and a `nextLink` (the same query with a `$skiptoken`) while
+        items are left. POST /_emulator/config {"pageSize": N} (or `pageSize` in a seed) makes every list page by N."""
+        size = self.page_size or default
+        skip = int(request.query.get("$skiptoken", "0") or 0)
+        page = {"value": items[skip:skip + size]}
+        if skip + size < len(items):
+            query = dict(request.query, **{"$skiptoken": str(skip + size)})
+            page["nextLink"] = self._url(f"{request.path}?{urlencode(query)}")
+        return web.json_response(page)
 
     @web.middleware
     async def middleware(self, request, handler):
@@ -316,7 +329,7 @@ class Emulator:
     async def on_subscriptions_get(self, request):
         others = [dict(self._subscription(), id=f"/subscriptions/{s}", subscriptionId=s, displayName=f"Fleet {s[-4:]}")
                   for s in self.fleet.subscriptions]
-        return web.json_response({"value": [self._subscription()] + others})
+        return self._paged(request, [self._subscription()] + others)
 
     async def on_subscription_get(self, request, sub):
         if sub.lower() in self.fleet.subscriptions:
@@ -329,7 +342,7 @@ class Emulator:
                                              "defaultDomain": "emulated.onmicrosoft.com"}]})
 
     async def on_groups_get(self, request, sub):
-        return web.json_response({"value": list(self.store.groups.values())})
+        return self._paged(request, list(self.store.groups.values()))
 
     async def on_group_get(self, request, sub, rg):
         return web.json_response(self.store.group(rg))
@@ -349,14 +362,10 @@ class Emulator:
         """Every cluster of a subscription, its pools inline, ten to a page with nextLink, as ARM pages."""
         clusters = self.store.list_clusters() if sub.lower() == SUBSCRIPTION_ID else \
             self.fleet.subscriptions.get(sub.lower(), [])
-        skip = int(request.query.get("$skiptoken", "0"))
-        page = {"value": clusters[skip:skip + 10]}
-        if skip + 10 < len(clusters):
-            page["nextLink"] = self._url(f"{request.path}?api-version=2026-06-01&$skiptoken={skip + 10}")
-        return web.json_response(page)
+        return self._paged(request, clusters, default=10)
 
     async def on_fleet_members_get(self, request, sub, rg, fleet):
-        return web.json_response({"value": self.fleet.fleet(rg, fleet)["members"]})
+        return self._paged(request, self.fleet.fleet(rg, fleet)["members"])
 
     async def on_fleet_strategy_get(self, request, sub, rg, fleet, strategy):
         found = self.fleet.fleet(rg, fleet)["updateStrategies"].get(strategy.lower())
@@ -380,7 +389,7 @@ class Emulator:
                                                       f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"})
 
     async def on_clusters_get(self, request, sub, rg):
-        return web.json_response({"value": self.store.list_clusters(rg)})
+        return self._paged(request, self.store.list_clusters(rg))
 
     async def on_cluster_get(self, request, sub, rg, cluster):
         return web.json_response(self.store.cluster_document(self.store.cluster(rg, cluster)))
@@ -402,7 +411,7 @@ class Emulator:
     # ---- agent pools -------------------------------------------------------------------
     async def on_pools_get(self, request, sub, rg, cluster):
         found = self.store.cluster(rg, cluster)
-        return web.json_response({"value": [self.store.pool_document(found, name) for name in found.pools]})
+        return self._paged(request, [self.store.pool_document(found, name) for name in found.pools])
 
     async def on_pool_get(self, request, sub, rg, cluster, pool):
         return web.json_response(self.store.pool_document(self.store.pool(rg, cluster, pool), pool))
@@ -423,7 +432,7 @@ class Emulator:
 
     # ---- compute facts and versions ----------------------------------------------------
     async def on_usages_get(self, request, sub, loc):
-        return web.json_response(self.store.compute.usages_document(loc, self.store.pools_in(loc)))
+        return self._paged(request, self.store.compute.usages_document(loc, self.store.pools_in(loc))["value"])
 
     async def on_skus_get(self, request, sub):
         match = re.search(r"location\s+eq\s+'([^']+)'", request.query.get("$filter", ""), re.IGNORECASE)
@@ -492,12 +501,15 @@ class Emulator:
     async def on_admin_post(self, request, action):
         body = await self._json(request)
         if action == "reset":
+            self.page_size = None
             self.store.reset()
             self.fleet.reset()
             self.log.clear()
             self.faults.clear()
             return web.json_response({"status": "reset"})
         if action == "seed":
+            if "pageSize" in body:
+                self.page_size = int(body.pop("pageSize")) or None
             self.store.seed(body)
             return web.json_response({"status": "seeded"})
         if action == "faults":
@@ -526,6 +538,8 @@ class Emulator:
             if "statusBurst" in body:
                 self.status_budget["burst"] = float(body["statusBurst"])
                 self._status_tokens.clear()
+            if "pageSize" in body:
+                self.page_size = int(body["pageSize"] or 0) or None
             return web.json_response(self._config())
         raise ServiceError(404, "NotFound", f"No admin action {action}.")
 
@@ -540,4 +554,5 @@ class Emulator:
 
     def _config(self):
         return {"operationSeconds": self.operation_seconds, "retryAfter": self.retry_after,
-                "statusReadsPerSecond": self.status_budget["perSecond"], "statusBurst": self.status_budget["burst"]}
+                "statusReadsPerSecond": self.status_budget["perSecond"], "statusBurst": self.status_budget["burst"],
+                "pageSize": self.page_size}
