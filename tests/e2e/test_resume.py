@@ -121,9 +121,11 @@ def test_sigterm_stops_a_cluster_migration_with_143_and_the_report(az, emulator,
                        {"system": "nothing-to-do", "p1": "nothing-to-do", "p2": "nothing-to-do", "p3": "migrate"})
     again = az(*args)
     assert again.code == 0, again
-    assert {p["pool"]: p["outcome"] for p in again.json["pools"]} == {
-        "system": "nothing-to-do", "p1": actions["p1"] if actions["p1"] == "nothing-to-do" else "succeeded",
-        "p2": actions["p2"] if actions["p2"] == "nothing-to-do" else "succeeded", "p3": "succeeded"}
+    outcomes = {p["pool"]: p["outcome"] for p in again.json["pools"]}
+    assert (outcomes["system"], outcomes["p3"]) == ("nothing-to-do", "succeeded")
+    for pool in ("p1", "p2"):  # the operations go on in Azure: one the dry run saw running may have ended since
+        assert outcomes[pool] in (("nothing-to-do",) if actions[pool] == "nothing-to-do" else
+                                  ("succeeded", "nothing-to-do")), outcomes
     assert all(pool_props(emulator, rg, cluster, p)["osSKU"] == "AzureLinux" for p in ("p1", "p2", "p3"))
 
 
