@@ -35,6 +35,7 @@ DEV_DEPENDENCIES = [
     "pytest-xdist>=3.5",
     "hypothesis>=6.100",
     "jsonschema>=4.18",
+    "xmlschema>=3",
     "pylint>=3",
     "flake8>=7",
     "build>=1.0",
