@@ -19,12 +19,22 @@ type: command
 short-summary: Create an AKS cluster whose system node pool runs Azure Linux.
 long-summary: >
     The create is a conditional PUT: if a cluster of that name already exists, nothing is changed and the
-    command says so. Without --location the cluster goes where its resource group is.
+    command says so. Without --location the cluster goes where its resource group is. It takes core az aks
+    create's networking, identity and upgrade options with core's names, and sends what core sends for them:
+    a script can replace az aks create with az aks azurelinux create and keep its options, with the support
+    policy checked before anything is sent. With --vnet-subnet-id the cluster's identity is given Network
+    Contributor on the subnet, as core does (--skip-subnet-role-assignment to leave it); when that cannot be
+    done, a warning names the command to run. Without --ssh-key-value, ~/.ssh/id_rsa.pub is used when it
+    exists, as core does.
 examples:
   - name: Create a cluster with three Azure Linux nodes.
     text: az aks azurelinux create -g MyResourceGroup -n MyCluster
   - name: Create a cluster on Azure Linux 3 with a given Kubernetes version, zones and an SSH key.
     text: az aks azurelinux create -g MyResourceGroup -n MyCluster --os-sku AzureLinux3 --kubernetes-version 1.33 --zones 1 2 3 --ssh-key-value ~/.ssh/id_ed25519.pub
+  - name: A production cluster, with the options core az aks create takes.
+    text: az aks azurelinux create -g MyResourceGroup -n MyCluster --network-plugin azure --network-plugin-mode overlay --network-dataplane cilium --network-policy cilium --pod-cidr 192.168.0.0/16 --enable-aad --enable-azure-rbac --disable-local-accounts --enable-oidc-issuer --enable-workload-identity --tier standard --auto-upgrade-channel stable --node-os-upgrade-channel NodeImage --enable-cluster-autoscaler --min-count 3 --max-count 10 --generate-ssh-keys
+  - name: A private cluster in an existing subnet, with a user-assigned identity.
+    text: az aks azurelinux create -g MyResourceGroup -n MyCluster --enable-private-cluster --vnet-subnet-id /subscriptions/SUB/resourceGroups/NET/providers/Microsoft.Network/virtualNetworks/vnet/subnets/aks --assign-identity /subscriptions/SUB/resourceGroups/ID/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aks-cp --outbound-type userDefinedRouting --no-ssh-key
   - name: See the exact request body, and send nothing.
     text: az aks azurelinux create -g MyResourceGroup -n MyCluster --enable-fips-image --dry-run
   - name: Start the create and return at once; wait for it later.

@@ -68,7 +68,9 @@ def load_arguments(self, _):  # pylint: disable=too-many-statements
         c.argument("defender_workspace", options_list=["--defender-workspace"],
                    help="Resource id of the Log Analytics workspace Defender reports to.")
         c.argument("ssh_key_value", options_list=["--ssh-key-value"],
-                   help="SSH public key, or the path of a file holding one. Default: no SSH key.")
+                   help="SSH public key, or the path of a file holding one. Default: ~/.ssh/id_rsa.pub when it "
+                        "exists, as core az aks create; else no SSH key.")
+        _production_create_arguments(c)
 
     for scope in ("aks azurelinux check", "aks azurelinux vm-size list"):
         with self.argument_context(scope) as c:
@@ -201,3 +203,82 @@ def load_arguments(self, _):  # pylint: disable=too-many-statements
     with self.argument_context("aks azurelinux migrate") as c:
         c.argument("continue_on_error", action="store_true",
                    help="Keep starting pools after one has failed (by default none starts after a failure).")
+
+
+def _production_create_arguments(c):
+    """The options of core `az aks create` that production clusters use, with core's names, short forms and value
+    sets (issue 21); cluster_options.py checks them as core and AKS do."""
+    from azext_azurelinux import cluster_options as o
+    network, identity, operations = "Network", "Identity", "Operations"
+    c.argument("network_plugin", arg_type=get_enum_type(o.NETWORK_PLUGINS), arg_group=network,
+               help="The Kubernetes network plugin: azure (AKS's default), kubenet or none.")
+    c.argument("network_plugin_mode", arg_type=get_enum_type(o.NETWORK_PLUGIN_MODES), arg_group=network,
+               help="overlay: pods get addresses from --pod-cidr, not from the subnet (with --network-plugin azure).")
+    c.argument("network_dataplane", arg_type=get_enum_type(o.NETWORK_DATAPLANES), arg_group=network,
+               help="The network dataplane: azure or cilium (cilium with overlay or a subnet, and network policy "
+                    "cilium or none).")
+    c.argument("network_policy", arg_group=network, help="Network policy: azure, calico, cilium or none.")
+    c.argument("pod_cidr", arg_group=network, help="The pods' address range (overlay or kubenet), such as "
+                                                   "10.244.0.0/16.")
+    c.argument("service_cidr", arg_group=network, help="The Kubernetes services' address range, such as 10.0.0.0/16; "
+                                                       "it may overlap neither the pods' nor the subnet's.")
+    c.argument("dns_service_ip", arg_group=network, help="The cluster DNS service's address, inside --service-cidr, "
+                                                         "such as 10.0.0.10.")
+    c.argument("vnet_subnet_id", arg_group=network, help="Resource id of an existing subnet for the system pool's "
+                                                         "nodes; the cluster's identity is given Network Contributor "
+                                                         "on it unless --skip-subnet-role-assignment.")
+    c.argument("skip_subnet_role_assignment", action="store_true", arg_group=network,
+               help="Do not give the cluster's identity Network Contributor on --vnet-subnet-id.")
+    c.argument("load_balancer_sku", arg_type=get_enum_type(o.LOAD_BALANCER_SKUS), arg_group=network,
+               help="The load balancer's SKU. Default: standard.")
+    c.argument("outbound_type", arg_type=get_enum_type(o.OUTBOUND_TYPES), arg_group=network,
+               help="How the nodes reach the internet. Default: loadBalancer.")
+    c.argument("api_server_authorized_ip_ranges", arg_group=network,
+               help="Comma-separated IP ranges allowed to reach the API server (not with a private cluster).")
+    c.argument("enable_private_cluster", action="store_true", arg_group=network,
+               help="An API server reachable only from inside the virtual network.")
+    c.argument("private_dns_zone", arg_group=network,
+               help="A private cluster's DNS zone: system, none, or a private DNS zone's resource id.")
+    c.argument("enable_aad", action="store_true", arg_group=identity,
+               help="Managed Microsoft Entra ID integration.")
+    c.argument("aad_admin_group_object_ids", arg_group=identity,
+               help="Comma-separated object ids of Entra ID groups that administer the cluster (with --enable-aad).")
+    c.argument("aad_tenant_id", arg_group=identity, help="The Entra ID tenant of the cluster's users (with "
+                                                         "--enable-aad). Default: the subscription's.")
+    c.argument("enable_azure_rbac", action="store_true", arg_group=identity,
+               help="Authorize Kubernetes requests with Azure RBAC (with --enable-aad).")
+    c.argument("disable_local_accounts", action="store_true", arg_group=identity,
+               help="No local accounts: sign in through Entra ID only (with --enable-aad).")
+    c.argument("enable_oidc_issuer", action="store_true", arg_group=identity, help="Publish an OIDC issuer URL.")
+    c.argument("enable_workload_identity", action="store_true", arg_group=identity,
+               help="Microsoft Entra Workload ID for pods (needs --enable-oidc-issuer).")
+    c.argument("assign_identity", arg_group=identity,
+               help="Resource id of a user-assigned identity for the control plane. Default: a system-assigned one.")
+    c.argument("assign_kubelet_identity", arg_group=identity,
+               help="Resource id of a user-assigned identity for the kubelet (needs --assign-identity).")
+    c.argument("tier", arg_type=get_enum_type(o.TIERS), arg_group=operations,
+               help="The cluster's pricing tier. Default: free.")
+    c.argument("k8s_support_plan", arg_type=get_enum_type(o.SUPPORT_PLANS), arg_group=operations,
+               help="KubernetesOfficial, or AKSLongTermSupport (with --tier premium).")
+    c.argument("auto_upgrade_channel", arg_type=get_enum_type(o.AUTO_UPGRADE_CHANNELS), arg_group=operations,
+               help="How the cluster's Kubernetes version is upgraded by AKS.")
+    c.argument("node_os_upgrade_channel", arg_type=get_enum_type(o.NODE_OS_UPGRADE_CHANNELS), arg_group=operations,
+               help="How the nodes' OS is kept up to date by AKS.")
+    c.argument("enable_cluster_autoscaler", options_list=["--enable-cluster-autoscaler", "-e"], action="store_true",
+               arg_group=operations, help="Scale the system pool between --min-count and --max-count.")
+    c.argument("min_count", type=int, arg_group=operations, help="The system pool's fewest nodes (1 or more).")
+    c.argument("max_count", type=int, arg_group=operations, help="The system pool's most nodes.")
+    c.argument("nodepool_labels", nargs="*", arg_group=operations,
+               help="The system pool's node labels: space-separated key=value pairs.")
+    c.argument("nodepool_taints", arg_group=operations,
+               help="The system pool's node taints: comma-separated key=value:Effect.")
+    c.argument("node_osdisk_type", arg_type=get_enum_type(o.OS_DISK_TYPES), arg_group=operations,
+               help="The system pool's OS disk type: Managed or Ephemeral.")
+    c.argument("node_osdisk_size", type=int, arg_group=operations,
+               help="The system pool's OS disk size in GB (0 for the VM size's default, up to 2048).")
+    c.argument("admin_username", options_list=["--admin-username", "-u"], default="azureuser",
+               help="The nodes' Linux user for the SSH key.")
+    c.argument("no_ssh_key", options_list=["--no-ssh-key", "-x"], action="store_true",
+               help="Do not use or create an SSH key.")
+    c.argument("generate_ssh_keys", action="store_true",
+               help="Use ~/.ssh/id_rsa.pub, or write a new key pair there when there is none, as core does.")

@@ -162,6 +162,16 @@ def validate_create(namespace):
                 "workspaces/NAME.")
     _ssh_key(namespace)
     _tags(namespace)
+    _production_options(namespace)
+
+
+def _production_options(namespace):
+    """core az aks create's networking, identity and operations options, as core and AKS check them."""
+    from azext_azurelinux import _create, cluster_options
+    try:
+        cluster_options.validate(_create.options_of(vars(namespace)))
+    except cluster_options.OptionError as error:
+        raise _create.as_cli_error(error) from None
 
 
 def validate_nodepool_add(namespace):

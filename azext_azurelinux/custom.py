@@ -10,7 +10,7 @@ from azure.cli.core.azclierror import BadRequestError, ResourceNotFoundError
 from azure.cli.core.util import sdk_no_wait
 from knack.log import get_logger
 
-from azext_azurelinux import _migrate, _migrate_fleet, _sdk, builders, migration
+from azext_azurelinux import _create, _migrate, _migrate_fleet, _sdk, builders, migration
 from azext_azurelinux._console import StopSignals, confirm, exit_after_output, progress
 from azext_azurelinux._consts import API_PROVIDER, API_VERSION
 from azext_azurelinux._policy_config import for_command as policy_of
@@ -49,33 +49,49 @@ def _warn_if_retired(policy, pool):
 
 
 # ---- cluster ----------------------------------------------------------------------------
-def create_cluster(cmd, client, resource_group_name, name,  # pylint: disable=too-many-locals
-                   location=None, nodepool_name="nodepool1", node_count=3,
-                   node_vm_size=None, os_sku="AzureLinux", kubernetes_version=None, zones=None, max_pods=None,
-                   security_module=None, enable_fips_image=False, enable_secure_boot=False, enable_vtpm=False,
-                   enable_defender=False, defender_workspace=None, ssh_key_value=None, tags=None, no_wait=False,
-                   dry_run=False):
+def create_cluster(cmd, client, resource_group_name, name,  # pylint: disable=too-many-locals,unused-argument
+                   location=None, nodepool_name="nodepool1", node_count=3, node_vm_size=None, os_sku="AzureLinux",
+                   kubernetes_version=None, zones=None, max_pods=None, security_module=None, enable_fips_image=False,
+                   enable_secure_boot=False, enable_vtpm=False, enable_defender=False, defender_workspace=None,
+                   ssh_key_value=None, admin_username="azureuser", no_ssh_key=False, generate_ssh_keys=False,
+                   network_plugin=None, network_plugin_mode=None, network_dataplane=None, network_policy=None,
+                   pod_cidr=None, service_cidr=None, dns_service_ip=None, vnet_subnet_id=None,
+                   skip_subnet_role_assignment=False, load_balancer_sku=None, outbound_type=None,
+                   api_server_authorized_ip_ranges=None, enable_private_cluster=False, private_dns_zone=None,
+                   enable_aad=False, aad_admin_group_object_ids=None, aad_tenant_id=None, enable_azure_rbac=False,
+                   disable_local_accounts=False, enable_oidc_issuer=False, enable_workload_identity=False,
+                   assign_identity=None, assign_kubelet_identity=None, tier=None, k8s_support_plan=None,
+                   auto_upgrade_channel=None, node_os_upgrade_channel=None, enable_cluster_autoscaler=False,
+                   min_count=None, max_count=None, nodepool_labels=None, nodepool_taints=None, node_osdisk_type=None,
+                   node_osdisk_size=None, tags=None, no_wait=False, dry_run=False):
+    """A cluster whose system pool runs Azure Linux, with core `az aks create`'s production options."""
     policy = policy_of(cmd)
+    prepared = _create.prepare(cmd, _create.options_of(locals()))
     if location is None:
         from azext_azurelinux._client_factory import cf_resource_groups
         location = cf_resource_groups(cmd.cli_ctx).get(resource_group_name).location
-    cluster = builders.build_managed_cluster(
+    base = builders.build_managed_cluster(
         _sdk.model_getter(cmd, "managed_clusters"), name=name, resource_group_name=resource_group_name,
         subscription_id=_sdk.subscription_of(cmd), location=location, nodepool_name=nodepool_name,
         node_count=node_count, node_vm_size=node_vm_size, os_sku=os_sku, kubernetes_version=kubernetes_version,
         zones=zones, max_pods=max_pods, security_label=policy.security_module_label(security_module),
         enable_fips_image=enable_fips_image, enable_secure_boot=enable_secure_boot, enable_vtpm=enable_vtpm,
-        enable_defender=enable_defender, defender_workspace=defender_workspace, ssh_key_value=ssh_key_value,
-        tags=tags)
+        enable_defender=enable_defender, defender_workspace=defender_workspace, tags=tags)
+    cluster = _create.body(cmd, base, prepared)
+    _notice_security_module(policy, security_module)
     if dry_run:
-        _notice_security_module(policy, security_module)
         return _dry_run(cmd, f"{resource_group_name}/providers/{API_PROVIDER}/managedClusters/{name}", cluster)
+    _create.before_create(cmd, prepared)
+    wait = not no_wait or _create.needs_identity_after_create(prepared)  # core waits for the identity, --no-wait or not
     result = _sdk.put_if_missing(
-        no_wait, client.begin_create_or_update, (resource_group_name, name, cluster),
+        not wait, client.begin_create_or_update, (resource_group_name, name, cluster),
         _sdk.budgeted_polling(cmd, f"cluster {name}", final_get=not _sdk.output_is_none(cmd)),
         f"--name {name}: a cluster of that name already exists in resource group {resource_group_name}; choose "
         "another name, or add Azure Linux pools to it with `az aks azurelinux nodepool add`.")
-    _notice_security_module(policy, security_module)
+    if _create.needs_identity_after_create(prepared):
+        from azure.cli.core.commands import LongRunningOperation
+        result = LongRunningOperation(cmd.cli_ctx)(result)
+        _create.after_create(cmd, prepared, result)
     return result
 
 

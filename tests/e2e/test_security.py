@@ -84,8 +84,14 @@ def test_no_code_turns_tls_verification_off(folder):
 def test_public_key_inline_is_accepted(az, emulator, rg):
     # A private key is refused without being printed: test_commands.py's
     # test_create_refuses_a_private_key_without_printing_it covers that, under --debug.
-    key = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDbenchmarkkeyonly user@host"
+    # a structurally valid RSA public key (core, and now we, refuse a blob that does not decode as one)
+    key = ("ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQC6LwuZDdMfReslATRp98aaQGZBXmP/HJoz82gNOrF1q+kO7b1jqTjSVqKkkq9PfSwS"
+           "5YaGMBoXKkZ9cJ3WFznUXrnK45Hi8a8hxngJTxniP1BTFBblUxZXwCHLWT3UYv/H7fdnLBtoO2tcGjE0w/B/M1orwFDKmAuhpEa9HFaNB"
+           "Q== user@host")
     result = az("aks", "azurelinux", "create", "-g", rg, "-n", "k1", "--location", "eastus", "--ssh-key-value", key,
                 "--dry-run")
-    assert result.code == 0
+    assert result.code == 0, result
+    fake = az("aks", "azurelinux", "create", "-g", rg, "-n", "k2", "--location", "eastus", "--ssh-key-value",
+              "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDbenchmarkkeyonly user@host", "--dry-run")
+    assert fake.code != 0 and "is not an OpenSSH public key" in fake.err
     assert result.json["body"]["properties"]["linuxProfile"]["ssh"]["publicKeys"] == [{"keyData": key}]

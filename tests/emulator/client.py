@@ -114,6 +114,10 @@ def az_environment(config_dir, ca_bundle, extension_dir=None):
                 "PYTHONSAFEPATH": "1"})
     if extension_dir:
         env["AZURE_EXTENSION_DIR"] = extension_dir
+    # a home of its own: create's default SSH key (~/.ssh/id_rsa.pub, as core's) and --generate-ssh-keys never see
+    # or touch the user's own keys, and every machine runs the same scenario
+    env["HOME"] = os.path.join(config_dir, "home")
+    os.makedirs(env["HOME"], exist_ok=True)
     return env
 
 

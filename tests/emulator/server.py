@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from .graph import Fleet
+from .network import NETWORK_ROUTES, Network, NetworkRoutes, check_cluster_body, fill_cluster_response
 from .rules import ServiceError
 from .store import CS, SUBSCRIPTION_ID, TENANT_ID, Store
 
@@ -64,9 +65,10 @@ class Fault:
         return bool(self.path.search(request.path))
 
 
-class Emulator:
+class Emulator(NetworkRoutes):
     def __init__(self, operation_seconds=0.0, retry_after="1"):
         self.store = Store()
+        self.network = Network(SUBSCRIPTION_ID, TENANT_ID)  # virtual networks, identities, role assignments
         self.fleet = Fleet()
         self.operation_seconds = float(operation_seconds)
         self.retry_after = _whole_seconds(retry_after)  # None: send no Retry-After, as the real service
@@ -255,7 +257,7 @@ class Emulator:
          r"/managedclusters/(?P<cluster>[^/]+)/agentpools", "pools"),
         (r"/subscriptions/(?P<sub>[^/]+)/resourcegroups/(?P<rg>[^/]+)/providers/microsoft\.containerservice"
          r"/managedclusters/(?P<cluster>[^/]+)/agentpools/(?P<pool>[^/]+)", "pool"),
-    ]
+    ] + NETWORK_ROUTES
     _COMPILED = [(re.compile(pattern + "/?$", re.IGNORECASE), name) for pattern, name in ROUTES]
 
     async def dispatch(self, request):
@@ -396,8 +398,15 @@ class Emulator:
 
     async def on_cluster_put(self, request, sub, rg, cluster):
         body = await self._json(request)
+        creating = (rg.lower(), cluster.lower()) not in self.store.clusters
+        if creating:  # AKS's checks of networking, identity and operations fields, before anything is kept
+            check_cluster_body(body, self.network)
         doc, created, operation = self.store.put_cluster(
             rg, cluster, body, request.headers.get("If-Match"), request.headers.get("If-None-Match"))
+        if creating:  # what AKS adds: identity principal ids, the OIDC issuer URL, the fqdn or private fqdn, ...
+            stored = self.store.clusters[(rg.lower(), cluster.lower())]
+            fill_cluster_response(stored.doc, body, self.network, TENANT_ID)
+            doc = self.store.cluster_document(stored)
         self._schedule(operation, request.get("fault"))
         return web.json_response(doc, status=201 if created else 200, headers=self._operation_headers(operation))
 
@@ -502,6 +511,7 @@ class Emulator:
         body = await self._json(request)
         if action == "reset":
             self.page_size = None
+            self.network.reset()
             self.store.reset()
             self.fleet.reset()
             self.log.clear()
@@ -519,6 +529,9 @@ class Emulator:
                 raise ServiceError(400, "InvalidFault", str(exc)) from exc
             self.faults.append(fault)
             return web.json_response({"id": fault.id})
+        if action == "network":  # virtual networks with subnets, user-assigned identities, role assignments
+            self.network.seed(body)
+            return web.json_response({"status": "seeded"})
         if action == "fleetmanager":
             self.fleet.seed_fleet(SUBSCRIPTION_ID, body)
             return web.json_response({"status": "seeded"})
