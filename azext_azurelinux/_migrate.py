@@ -11,7 +11,7 @@ import time
 from azure.cli.core.azclierror import InvalidArgumentValueError, ResourceNotFoundError
 from knack.log import get_logger
 
-from azext_azurelinux import _arm, _sdk, migration, pools
+from azext_azurelinux import _arm, _sdk, _workloads, migration, pools
 from azext_azurelinux._console import StopSignals, finish_run, progress
 from azext_azurelinux._consts import cache_dir
 from azext_azurelinux.findings import WARNING
@@ -66,18 +66,21 @@ def live_preflight(cmd, service, location, plans, views, *, policy, max_parallel
 
 
 def plan_cluster(cmd, service, resource_group_name, name, *, policy, os_sku, strategy, roll, max_parallel,
-                 skip_preflight, subscription=None, cluster_option="--name"):
-    """Read a cluster once and plan every pool, with the live preflight unless skipped: (plans, report)."""
+                 skip_preflight, skip_workload_check=False, subscription=None, cluster_option="--name"):
+    """Read a cluster once and plan every pool, with the live preflight and the workload check unless skipped:
+    (plans, report)."""
     cluster, views = cluster_views(cmd, resource_group_name, name, cluster_option=cluster_option, service=service)
     plans = migration.plan_cluster(views, os_sku, strategy, policy=policy, roll=roll)
     checked = None if skip_preflight else live_preflight(cmd, service, cluster.location, plans, views, policy=policy,
                                                          max_parallel=max_parallel, subscription=subscription)
+    workloads = _workloads.check(cmd, service, subscription or _sdk.subscription_of(cmd), resource_group_name, name,
+                                 plans, views, skip_workload_check)
     return plans, {"cluster": name, "resourceGroup": resource_group_name, "osSku": os_sku or migration.DEFAULT_TARGET,
-                   "strategy": strategy, "maxParallel": max_parallel, "preflight": checked}
+                   "strategy": strategy, "maxParallel": max_parallel, "preflight": checked, "workloads": workloads}
 
 
 def plan_nodepool(cmd, service, resource_group_name, cluster_name, nodepool_name, *, policy, os_sku, strategy,
-                  new_name, roll, skip_preflight):
+                  new_name, roll, skip_preflight, skip_workload_check=False):
     """The plan of one pool (None when a new-pool migration already replaced it: (None, replacement name)).
     One read of the cluster gives the pool, the names a replacement must avoid, and the records earlier runs
     left."""
@@ -97,6 +100,8 @@ def plan_nodepool(cmd, service, resource_group_name, cluster_name, nodepool_name
                                replacements=replacing, roll=roll)
     if not skip_preflight:
         live_preflight(cmd, service, cluster.location, [plan], views, policy=policy, max_parallel=1)
+    _workloads.check(cmd, service, _sdk.subscription_of(cmd), resource_group_name, cluster_name, [plan], views,
+                     skip_workload_check)
     return plan, None
 
 
@@ -176,11 +181,13 @@ def finish(cmd, report, signals):
     return report
 
 
-def check_migration(cmd, resource_group_name, cluster_name, *, policy, os_sku, strategy, roll, max_parallel):
+def check_migration(cmd, resource_group_name, cluster_name, *, policy, os_sku, strategy, roll, max_parallel,
+                    skip_workload_check=False):
     """Plan the migration and run the live checks on it, as a migration would; change nothing."""
     plans, report = plan_cluster(cmd, _sdk.container_service(cmd), resource_group_name, cluster_name, policy=policy,
                                  os_sku=os_sku, strategy=strategy, roll=roll, max_parallel=max_parallel,
-                                 skip_preflight=False, cluster_option="--cluster-name")
+                                 skip_preflight=False, skip_workload_check=skip_workload_check,
+                                 cluster_option="--cluster-name")
     refused = refused_by_preflight(plans)
     finish_run(cmd, None, refused)
     return dict(report, allowed=not refused, pools=[migration.public(p) for p in plans])

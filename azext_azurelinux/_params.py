@@ -92,6 +92,9 @@ def load_arguments(self, _):  # pylint: disable=too-many-statements
                    help="Surge of the migration to check (with --cluster-name): a count or a percentage.")
         c.argument("max_parallel", options_list=["--max-parallel"], type=int, default=None,
                    help="Pools migrated at a time (with --cluster-name). Default: 2.")
+        c.argument("skip_workload_check", options_list=["--skip-workload-check"], action="store_true",
+                   help="With --cluster-name: do not read the cluster's Kubernetes API for pod disruption budgets "
+                        "and workloads pinned to the old OS.")
 
     with self.argument_context("aks azurelinux nodepool") as c:
         c.argument("cluster_name", cluster_name)
@@ -186,6 +189,9 @@ def load_arguments(self, _):  # pylint: disable=too-many-statements
             c.argument("skip_preflight", options_list=["--skip-preflight"], action="store_true",
                        help="Do not check vCPU quota, VM size availability and Kubernetes versions before the "
                             "migration (the checks cost up to three reads).")
+            c.argument("skip_workload_check", options_list=["--skip-workload-check"], action="store_true",
+                       help="Do not read the cluster's Kubernetes API for pod disruption budgets and workloads "
+                            "pinned to the old OS before the migration.")
 
     with self.argument_context("aks azurelinux nodepool rollback") as c:
         c.argument("yes", yes)

@@ -249,8 +249,8 @@ def validate_check(namespace):
                     f"--{option.replace('_', '-')} is for the offline check; a live check (--cluster-name) reads "
                     "the cluster's own pools: drop one or the other.")
         return
-    for option in ("strategy", "max_surge", "max_parallel"):
-        if getattr(namespace, option) is not None:
+    for option in ("strategy", "max_surge", "max_parallel", "skip_workload_check"):
+        if getattr(namespace, option) not in (None, False):
             raise RequiredArgumentMissingError(f"--{option.replace('_', '-')} belongs to a live check: add "
                                                "--resource-group and --cluster-name.")
     if all(getattr(namespace, option) is None for option in

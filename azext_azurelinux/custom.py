@@ -49,7 +49,8 @@ def _warn_if_retired(policy, pool):
 
 
 # ---- cluster ----------------------------------------------------------------------------
-def create_cluster(cmd, client, resource_group_name, name,  # pylint: disable=too-many-locals,unused-argument
+# pylint: disable=unused-argument  # the production options reach _create through locals()
+def create_cluster(cmd, client, resource_group_name, name,  # pylint: disable=too-many-locals
                    location=None, nodepool_name="nodepool1", node_count=3, node_vm_size=None, os_sku="AzureLinux",
                    kubernetes_version=None, zones=None, max_pods=None, security_module=None, enable_fips_image=False,
                    enable_secure_boot=False, enable_vtpm=False, enable_defender=False, defender_workspace=None,
@@ -93,6 +94,7 @@ def create_cluster(cmd, client, resource_group_name, name,  # pylint: disable=to
         result = LongRunningOperation(cmd.cli_ctx)(result)
         _create.after_create(cmd, prepared, result)
     return result
+# pylint: enable=unused-argument
 
 
 def get_cluster(cmd, client, resource_group_name, name):  # pylint: disable=unused-argument
@@ -176,14 +178,15 @@ def delete_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_nam
 # ---- policy -----------------------------------------------------------------------------
 def check(cmd, node_vm_size=None, os_sku=None, kubernetes_version=None, security_module=None,
           resource_group_name=None, cluster_name=None, strategy=None, max_surge=None, max_parallel=None,
-          policy_edition=None):
+          skip_workload_check=False, policy_edition=None):
     """The offline check of a choice, or (with --cluster-name) the live preflight of a cluster's migration:
     every finding, and a non-zero exit when anything is refused."""
     policy = policy_of(cmd, policy_edition)
     if cluster_name is not None:
         return _migrate.check_migration(cmd, resource_group_name, cluster_name, policy=policy, os_sku=os_sku,
                                         strategy=strategy or migration.IN_PLACE,
-                                        roll=builders.upgrade_settings(max_surge), max_parallel=max_parallel or 2)
+                                        roll=builders.upgrade_settings(max_surge), max_parallel=max_parallel or 2,
+                                        skip_workload_check=skip_workload_check)
     findings = policy.check_choice(node_vm_size, os_sku, kubernetes_version, security_module)
     allowed = not refusals(findings)
     if not allowed:
@@ -215,22 +218,27 @@ def list_policies(cmd):
 def migrate_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_name,  # pylint: disable=too-many-locals
                      os_sku=None, strategy=migration.IN_PLACE, new_name=None, max_surge=None, max_unavailable=None,
                      drain_timeout=None, node_soak_duration=None, undrainable_node_behavior=None,
-                     skip_preflight=False, yes=False, dry_run=False):
+                     skip_preflight=False, skip_workload_check=False, yes=False, dry_run=False):
     progress.start(cmd)
     roll = builders.upgrade_settings(max_surge, max_unavailable, drain_timeout, node_soak_duration,
                                      undrainable_node_behavior)
     plan, replacement = _migrate.plan_nodepool(
         cmd, _sdk.container_service(cmd), resource_group_name, cluster_name, nodepool_name, policy=policy_of(cmd),
-        os_sku=os_sku, strategy=strategy, new_name=new_name, roll=roll, skip_preflight=skip_preflight)
+        os_sku=os_sku, strategy=strategy, new_name=new_name, roll=roll, skip_preflight=skip_preflight,
+        skip_workload_check=skip_workload_check)
     if plan is None:
         progress(f"{nodepool_name} was replaced by {replacement} (a new-pool migration) and no longer exists: "
                  "nothing to do.")
         return {"pool": nodepool_name, "action": migration.NOTHING, "newPool": replacement,
                 "outcome": migration.NOTHING, "reason": f"replaced by {replacement}"}
-    if plan["action"] == migration.REFUSED:
+    if plan["action"] == migration.REFUSED and not plan.get("preflight"):  # the policy refuses the pool itself
         from azure.cli.core.azclierror import InvalidArgumentValueError
         raise InvalidArgumentValueError(f"--name {nodepool_name} cannot move to {os_sku or migration.DEFAULT_TARGET}: "
                                         f"{plan['reason']}")
+    if plan["action"] == migration.REFUSED:  # a live check (quota, sizes, workloads) refuses it: the plan, exit 1
+        _migrate.show_plan([plan])
+        return _migrate.finish(cmd, {"pools": [dict(migration.public(plan), outcome=migration.REFUSED)]},
+                               None)["pools"][0]
     if plan["action"] == migration.NOTHING:
         progress(f"{nodepool_name}: nothing to do: {plan['reason']}.")
         _migrate.warn_findings([plan])
@@ -245,14 +253,14 @@ def migrate_nodepool(cmd, client, resource_group_name, cluster_name, nodepool_na
 def migrate_cluster(cmd, client, resource_group_name, name, os_sku=None,  # pylint: disable=too-many-locals
                     strategy=migration.IN_PLACE, max_parallel=2, continue_on_error=False, max_surge=None,
                     max_unavailable=None, drain_timeout=None, node_soak_duration=None, undrainable_node_behavior=None,
-                    skip_preflight=False, yes=False, dry_run=False):
+                    skip_preflight=False, skip_workload_check=False, yes=False, dry_run=False):
     # client: the ContainerServiceClient, for the cluster's read, the preflight's reads and the pool operations
     progress.start(cmd)
     roll = builders.upgrade_settings(max_surge, max_unavailable, drain_timeout, node_soak_duration,
                                      undrainable_node_behavior)
     plans, report = _migrate.plan_cluster(cmd, client, resource_group_name, name, policy=policy_of(cmd),
                                           os_sku=os_sku, strategy=strategy, roll=roll, max_parallel=max_parallel,
-                                          skip_preflight=skip_preflight)
+                                          skip_preflight=skip_preflight, skip_workload_check=skip_workload_check)
     report["dryRun"] = dry_run
     to_move = [p for p in plans if p["action"] in migration.ACTIONABLE]
     resumed = sum(1 for p in to_move if p["action"] == migration.RESUME)
@@ -320,7 +328,7 @@ def migrate_fleet(cmd, clusters=None, clusters_file=None, fleet_id=None,  # pyli
                   update_strategy=None, waves=None, wait_between="0", max_parallel_clusters=4, max_failed_clusters=0,
                   os_sku=None, strategy=migration.IN_PLACE, max_parallel=2, max_surge=None, max_unavailable=None,
                   drain_timeout=None, node_soak_duration=None, undrainable_node_behavior=None, skip_preflight=False,
-                  yes=False, dry_run=False):
+                  skip_workload_check=False, yes=False, dry_run=False):
     """Many clusters in waves, each migrated as `az aks azurelinux migrate` migrates it, with a failure budget."""
     progress.start(cmd)
     services = _migrate_fleet.Services(cmd)
@@ -333,7 +341,8 @@ def migrate_fleet(cmd, clusters=None, clusters_file=None, fleet_id=None,  # pyli
                                      undrainable_node_behavior)
     run = _migrate_fleet.FleetRun(cmd, services, {"policy": policy_of(cmd), "os_sku": os_sku, "strategy": strategy,
                                                   "roll": roll, "max_parallel": max_parallel,
-                                                  "skip_preflight": skip_preflight})
+                                                  "skip_preflight": skip_preflight,
+                                                  "skip_workload_check": skip_workload_check})
     plans = run.plan_all([c for wave in planned_waves for c in wave["clusters"]], max_parallel_clusters)
     report = {"waves": [{"name": w["name"], "clusters": w["clusters"], "waitAfter": w["waitAfter"]}
                         for w in planned_waves], "dryRun": dry_run, "osSku": os_sku or migration.DEFAULT_TARGET,

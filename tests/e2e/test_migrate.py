@@ -49,7 +49,10 @@ def test_in_place_changes_the_os_sku_and_nothing_else(az, emulator, rg, seed_clu
     after = pool_props(emulator, rg, cluster, "data")
     assert after["osSKU"] == "AzureLinux" and stable(after) == stable(before)
     assert after["tags"] == dict(before["tags"], **IN_PLACE_RECORD)  # the user's tags, and the record
-    assert [e["method"] for e in log] == ["GET", "PUT", "GET"]  # the cluster, PUT, poll: no final read, the plan reports
+    # the cluster, its user credential (the workload check reads the cluster's Kubernetes API), PUT, poll: no final
+    # read, the plan reports
+    assert [e["method"] for e in log] == ["GET", "POST", "PUT", "GET"]
+    assert log[1]["path"].endswith("/listClusterUserCredential")
     put = log[1]
     assert put["headers"]["If-Match"] == f'"{before["eTag"]}"'
     sent = put["body"]["properties"]

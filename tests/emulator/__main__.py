@@ -58,6 +58,7 @@ async def serve(args):
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
+    await emulator.kube.close()
     await runner.cleanup()
 
 

@@ -30,7 +30,7 @@ listener that accepts and stays silent. TLS comes from a certificate authority o
 side (a cluster CA, as AKS has, not the ARM one), so a client that trusted REQUESTS_CA_BUNDLE
 instead of the kubeconfig's CA fails here; `wrongCa` hands out kubeconfigs with another CA.
 
-Nothing here is wired into the emulator yet. The hook, as network.py's, for `server.py` and `__main__.py`:
+server.py and __main__.py wire it in as follows:
 
 1. State: `Emulator.__init__` sets `self.kube = KubeApi(self)` (it reads `self.tokens`, the tokens the emulator
    issued); `/_emulator/reset` awaits `self.kube.reset()`; the admin action `kube` (GET, POST, DELETE of

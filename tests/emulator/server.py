@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from .graph import Fleet
+from .kube import KUBE_ROUTES, KubeApi, KubeRoutes
 from .network import NETWORK_ROUTES, Network, NetworkRoutes, check_cluster_body, fill_cluster_response
 from .rules import ServiceError
 from .store import CS, SUBSCRIPTION_ID, TENANT_ID, Store
@@ -65,10 +66,11 @@ class Fault:
         return bool(self.path.search(request.path))
 
 
-class Emulator(NetworkRoutes):
+class Emulator(NetworkRoutes, KubeRoutes):
     def __init__(self, operation_seconds=0.0, retry_after="1"):
         self.store = Store()
         self.network = Network(SUBSCRIPTION_ID, TENANT_ID)  # virtual networks, identities, role assignments
+        self.kube = KubeApi(self)  # each cluster's Kubernetes API server, and the kubeconfigs AKS hands out
         self.fleet = Fleet()
         self.operation_seconds = float(operation_seconds)
         self.retry_after = _whole_seconds(retry_after)  # None: send no Retry-After, as the real service
@@ -257,7 +259,7 @@ class Emulator(NetworkRoutes):
          r"/managedclusters/(?P<cluster>[^/]+)/agentpools", "pools"),
         (r"/subscriptions/(?P<sub>[^/]+)/resourcegroups/(?P<rg>[^/]+)/providers/microsoft\.containerservice"
          r"/managedclusters/(?P<cluster>[^/]+)/agentpools/(?P<pool>[^/]+)", "pool"),
-    ] + NETWORK_ROUTES
+    ] + NETWORK_ROUTES + KUBE_ROUTES
     _COMPILED = [(re.compile(pattern + "/?$", re.IGNORECASE), name) for pattern, name in ROUTES]
 
     async def dispatch(self, request):
@@ -312,7 +314,13 @@ class Emulator(NetworkRoutes):
                                      status=400)
         tenant_id = TENANT_ID if tenant in ("organizations", "common") else tenant
         now = int(time.time())
-        claims = {"aud": "https://management.core.windows.net/", "iss": f"https://sts.emulator/{tenant_id}/",
+        # the audience is the resource the scope names, as Entra ID issues it: ARM, or an application such as the
+        # AKS server application (6dae42f8-.../.default) whose tokens a cluster's API server takes
+        scope = (form.get("scope") or "https://management.core.windows.net//.default").split()[0]
+        audience = scope[:-len("/.default")] if scope.endswith("/.default") else scope
+        if audience.startswith("https://management."):
+            audience = "https://management.core.windows.net/"
+        claims = {"aud": audience, "iss": f"https://sts.emulator/{tenant_id}/",
                   "iat": now, "nbf": now, "exp": now + 3600, "tid": tenant_id, "appid": form["client_id"],
                   "oid": str(uuid.uuid5(uuid.NAMESPACE_URL, form["client_id"])), "sub": form["client_id"],
                   "idtyp": "app", "ver": "1.0"}
@@ -441,7 +449,8 @@ class Emulator(NetworkRoutes):
 
     # ---- compute facts and versions ----------------------------------------------------
     async def on_usages_get(self, request, sub, loc):
-        return self._paged(request, self.store.compute.usages_document(loc, self.store.pools_in(loc))["value"])
+        usages = self.store.compute.usages_document(loc, self.store.pools_in(loc))["value"]
+        return self._paged(request, usages, default=1000)  # Compute answers a region's usages on one page
 
     async def on_skus_get(self, request, sub):
         match = re.search(r"location\s+eq\s+'([^']+)'", request.query.get("$filter", ""), re.IGNORECASE)
@@ -493,6 +502,9 @@ class Emulator(NetworkRoutes):
 
     # ---- admin API ---------------------------------------------------------------------
     async def on_admin_get(self, request, action):
+        if action == "kube":
+            status, body = await self.kube.admin("GET")
+            return web.json_response(body, status=status)
         if action == "requests":
             return web.json_response(self.log)
         if action == "operations":
@@ -512,6 +524,7 @@ class Emulator(NetworkRoutes):
         if action == "reset":
             self.page_size = None
             self.network.reset()
+            await self.kube.reset()
             self.store.reset()
             self.fleet.reset()
             self.log.clear()
@@ -529,6 +542,9 @@ class Emulator(NetworkRoutes):
                 raise ServiceError(400, "InvalidFault", str(exc)) from exc
             self.faults.append(fault)
             return web.json_response({"id": fault.id})
+        if action == "kube":  # a cluster's Kubernetes objects and how its API server behaves
+            status, answer = await self.kube.admin("POST", body)
+            return web.json_response(answer, status=status)
         if action == "network":  # virtual networks with subnets, user-assigned identities, role assignments
             self.network.seed(body)
             return web.json_response({"status": "seeded"})
@@ -557,6 +573,9 @@ class Emulator(NetworkRoutes):
         raise ServiceError(404, "NotFound", f"No admin action {action}.")
 
     async def on_admin_delete(self, request, action):
+        if action == "kube":
+            status, body = await self.kube.admin("DELETE")
+            return web.json_response(body, status=status)
         if action == "requests":
             self.log.clear()
         elif action == "faults":

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from azext_azurelinux.workloads import kube
 from tests.emulator import kube_objects as k
-from tests.emulator.kube import AKS_SERVER_APP_ID, KUBE_ROUTES, KubeApi, KubeRoutes, ThreadedKubeApi
+from tests.emulator.kube import AKS_SERVER_APP_ID, ThreadedKubeApi
 from tests.emulator.server import Emulator
 from tests.unit import workloads_support
 from tests.unit.workloads_support import RG, small_cluster
@@ -204,16 +204,7 @@ def test_the_admin_api_seeds_shows_and_resets():
         assert admin("DELETE")[1] == {"status": "reset"} and admin("GET")[1]["clusters"] == []
 
 
-# ---- the hook, wired as the docstring says ----------------------------------------------------
-class Wired(KubeRoutes, Emulator):
-    """The emulator with the hook of tests/emulator/kube.py applied (steps 1 and 2)."""
-
-    ROUTES = Emulator.ROUTES + KUBE_ROUTES
-    _COMPILED = [(re.compile(pattern + "/?$", re.IGNORECASE), name) for pattern, name in ROUTES]
-
-    def __init__(self):
-        super().__init__()
-        self.kube = KubeApi(self)
+# ---- the hook, as server.py wires it ----------------------------------------------------------
 
 
 def test_the_arm_action_through_the_emulator(kube_api, tmp_path):  # pylint: disable=redefined-outer-name
@@ -257,4 +248,4 @@ def test_the_arm_action_through_the_emulator(kube_api, tmp_path):  # pylint: dis
 
 
 async def make_wired():
-    return Wired()
+    return Emulator()  # server.py's emulator has the hook: KubeRoutes, KUBE_ROUTES and self.kube
