@@ -42,12 +42,7 @@ def read(path, parameters=None):
 
 def load_template(path):
     """The template at `path` as a positions.Document; TemplateError when it is not one."""
-    try:
-        doc = positions.load(path)
-    except OSError as err:
-        raise TemplateError(f"--template-file {path} cannot be read: {err.strerror or err}.") from err
-    except ValueError as err:
-        raise TemplateError(f"--template-file {path} is not JSON: {err}.") from err
+    doc = positions.load_file(path, "--template-file", TemplateError)
     value = doc.value
     if isinstance(value, dict) and "planned_values" in value:
         raise TemplateError(f"--template-file {path} is a Terraform plan: give it with --terraform-plan.")

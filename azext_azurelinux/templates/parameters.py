@@ -81,12 +81,7 @@ def _from_file(declared, path):
     if path.lower().endswith(".bicepparam"):
         raise TemplateError(f"--parameters {path}: a .bicepparam file is not read here; build it into JSON with "
                             "`bicep build-params` and give that file.")
-    try:
-        doc = positions.load(path)
-    except OSError as err:
-        raise TemplateError(f"--parameters {path} cannot be read: {err.strerror or err}.") from err
-    except ValueError as err:
-        raise TemplateError(f"--parameters {path} is not JSON: {err}.") from err
+    doc = positions.load_file(path, "--parameters", TemplateError)
     entries, prefix = _entries(doc.value, path)
     result = {}
     for name, entry in entries.items():

@@ -142,3 +142,14 @@ class _Scanner:  # pylint: disable=too-few-public-methods
             if char != ",":
                 raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
             pos += 1
+
+
+def load_file(path, option, error):
+    """The JSON file given with `option` as a Document; `error` (an exception class, such as TemplateError) with a
+    message naming the option, the file and what is wrong when it cannot be read or is not JSON."""
+    try:
+        return load(path)
+    except OSError as err:
+        raise error(f"{option} {path} cannot be read: {err.strerror or err}.") from err
+    except ValueError as err:
+        raise error(f"{option} {path} is not JSON: {err}.") from err

@@ -53,12 +53,7 @@ def read(path):
 
 def load_plan(path):
     """The plan at `path` as a positions.Document; TemplateError when it is not a plan this reads."""
-    try:
-        doc = positions.load(path)
-    except OSError as err:
-        raise TemplateError(f"--terraform-plan {path} cannot be read: {err.strerror or err}.") from err
-    except ValueError as err:
-        raise TemplateError(f"--terraform-plan {path} is not JSON: {err}.") from err
+    doc = positions.load_file(path, "--terraform-plan", TemplateError)
     plan = doc.value
     if isinstance(plan, dict) and "resources" in plan and "format_version" not in plan:
         raise TemplateError(f"--terraform-plan {path} is an ARM template: give it with --template-file.")
