@@ -104,3 +104,8 @@ def fleet_table(result):
                          ("Pools", _outcome_counts(r.get("pools") or [])),
                          ("Seconds", r.get("seconds", "")), ("Reason", r.get("error") or r.get("reason") or "")])
             for r in result["clusters"]]
+
+
+def template_table(result):
+    from azext_azurelinux import _template_gate
+    return _template_gate.table(result)

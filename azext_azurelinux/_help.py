@@ -73,6 +73,24 @@ examples:
     text: az aks azurelinux check -g MyResourceGroup --cluster-name MyCluster --strategy new-pool --max-parallel 2 -o table
 """
 
+helps["aks azurelinux check-template"] = """
+type: command
+short-summary: Check the node pools of ARM/Bicep templates and Terraform plans against the support policy, offline.
+long-summary: >
+    The gate for CI: every Azure Linux pool that a template or a plan declares is judged by the rules of check
+    and nodepool add, under the policy edition and your organisation's policy file in force. It needs no
+    sign-in and sends no request to Azure. A value known only at deployment is never guessed: that pool is
+    not-evaluated, a warning (--strict counts it as refused). Exit codes: 0 nothing refused, 1 a pool refused,
+    2 bad arguments or a file that is not a template or plan of the kind named.
+examples:
+  - name: Check an ARM template with its parameters file and one value given inline.
+    text: az aks azurelinux check-template --template-file azuredeploy.json --parameters @azuredeploy.parameters.json --parameters gpuSize=Standard_NC24ads_A100_v4 -o table
+  - name: Check a Bicep file (compiled by the Bicep already installed) and write a SARIF report for GitHub code scanning.
+    text: az aks azurelinux check-template --template-file main.bicep --sarif azurelinux.sarif
+  - name: Check a Terraform plan in a pipeline, with a JUnit report, failing on values known only at apply.
+    text: terraform show -json tfplan > plan.json && az aks azurelinux check-template --terraform-plan plan.json --junit azurelinux.xml --strict
+"""
+
 helps["aks azurelinux vm-size"] = """
 type: group
 short-summary: Commands to see the GPU part of the support policy.

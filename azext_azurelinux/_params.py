@@ -72,11 +72,27 @@ def load_arguments(self, _):  # pylint: disable=too-many-statements
                         "exists, as core az aks create; else no SSH key.")
         _production_create_arguments(c)
 
-    for scope in ("aks azurelinux check", "aks azurelinux vm-size list"):
+    for scope in ("aks azurelinux check", "aks azurelinux vm-size list", "aks azurelinux check-template"):
         with self.argument_context(scope) as c:
             c.argument("policy_edition", options_list=["--policy"], completer=get_policy_edition_completion_list,
                        help="Policy edition to check against instead of the one in force (az aks azurelinux policy "
                             "list), without changing the setting.")
+
+    with self.argument_context("aks azurelinux check-template") as c:
+        c.argument("template_file", options_list=["--template-file", "-f"],
+                   help="An ARM template (JSON, such as az bicep build writes) or a .bicep file, compiled by the Bicep "
+                        "already installed (never downloaded).")
+        c.argument("parameters", options_list=["--parameters", "-p"], action="append", nargs="+",
+                   help="Template parameters as az deployment group create takes them: a parameters file (@file.json "
+                        "or its path) or KEY=VALUE pairs; repeatable, later values win.")
+        c.argument("terraform_plan", options_list=["--terraform-plan"],
+                   help="The JSON of `terraform show -json PLAN`.")
+        c.argument("strict", action="store_true",
+                   help="Count pools whose values are known only at deployment (not-evaluated) as refused.")
+        c.argument("sarif", options_list=["--sarif"], help="Also write a SARIF 2.1.0 report to this file (GitHub code "
+                                                           "scanning).")
+        c.argument("junit", options_list=["--junit"], help="Also write a JUnit XML report to this file (Azure "
+                                                           "Pipelines, GitLab).")
 
     with self.argument_context("aks azurelinux check") as c:
         c.argument("os_sku", options_list=["--os-sku"], default=None,

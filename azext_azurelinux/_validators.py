@@ -329,6 +329,13 @@ def _waves(namespace):
         fleet.assign_waves(ids, waves)
 
 
+def validate_check_template(namespace):
+    """Which file, and that it can be read and is a template or plan of the kind named: a problem is an argument
+    error (exit 2), raised by the template gate as a ValueError."""
+    from azext_azurelinux import _template_gate
+    _template_gate.validate(namespace, _policy(namespace))
+
+
 def validate_inventory(namespace):
     from azext_azurelinux.inventory import STATUSES
     for value in namespace.status or []:

@@ -39,12 +39,17 @@ def load_command_table(self, _):
                             is_preview=True) as g:
         g.custom_command("migrate", "migrate_cluster", validator=_validator("validate_migrate"),
                          table_transformer=_table("migration_table"))
-        g.custom_command("check", "check", validator=_validator("validate_check"),
-                         table_transformer=_table("check_table"))
         g.custom_command("inventory", "inventory_pools", validator=_validator("validate_inventory"),
                          table_transformer=_table("inventory_table"))
         g.custom_command("migrate-fleet", "migrate_fleet", validator=_validator("validate_migrate_fleet"),
                          table_transformer=_table("fleet_table"))
+
+    # Offline checks need no client, so no sign-in: no client factory runs for them (the live check makes its own).
+    with self.command_group("aks azurelinux", custom_command_type=custom, is_preview=True) as g:
+        g.custom_command("check", "check", validator=_validator("validate_check"),
+                         table_transformer=_table("check_table"))
+        g.custom_command("check-template", "check_template", validator=_validator("validate_check_template"),
+                         table_transformer=_table("template_table"))
 
     with self.command_group("aks azurelinux vm-size", custom_command_type=custom, is_preview=True) as g:
         g.custom_command("list", "list_vm_sizes", validator=_validator("validate_policy_choice"),

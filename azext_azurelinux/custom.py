@@ -197,6 +197,15 @@ def check(cmd, node_vm_size=None, os_sku=None, kubernetes_version=None, security
             "findings": [f.to_dict() for f in findings]}
 
 
+def check_template(cmd, template_file=None, parameters=None, terraform_plan=None, policy_edition=None, strict=False,
+                   sarif=None, junit=None):
+    """The support policy as a gate on ARM/Bicep templates and Terraform plans, offline: one row per pool."""
+    from azext_azurelinux import _template_gate
+    return _template_gate.check(cmd, policy_of(cmd, policy_edition), template_file=template_file,
+                                parameters=parameters, terraform_plan=terraform_plan, strict=strict, sarif=sarif,
+                                junit=junit)
+
+
 def list_vm_sizes(cmd, policy_edition=None):
     """The GPU part of the edition in force (or of --policy)."""
     return policy_of(cmd, policy_edition).gpu_matrix_rows()
