@@ -42,7 +42,9 @@ def replaced_by(views, name):
     return [v["name"] for v in views if (records.read(v) or {}).get("replaces") == name]
 
 
-def refused_by_preflight(results):
+def refused_by_live_checks(results):
+    """The plans (or results) that a live check refused after planning: the preflight (quota, sizes, versions) or the
+    workload check. Their pools needed migrating and will not: a run with any exits 1."""
     return [r for r in results if (r.get("preflight") or {}).get("refused")]
 
 
@@ -169,14 +171,15 @@ def finish(cmd, report, signals):
     progress.end()
     stopped = [r for r in report["pools"] if r["outcome"] == "interrupted"]
     failed = [r for r in report["pools"] if r["outcome"] in ("failed", "not-started")] + \
-        refused_by_preflight(report["pools"])
+        refused_by_live_checks(report["pools"])
     for result in stopped:
         progress(f"{result['pool']}: interrupted at step {result['step']}: {result['stepPool']} is "
                  f"{result['state']}; Azure carries on with it.")
     if failed and not (signals and signals.code):
         verb = "would not migrate" if report.get("dryRun") else "did not migrate"
         progress(f"{len(failed)} pool(s) {verb}: " + "; ".join(
-            f"{r['pool']}: {r.get('error') or r.get('reason')}. {r.get('left') or ''}".strip() for r in failed))
+            f"{r['pool']}: {(r.get('error') or r.get('reason') or '').rstrip('.')}. {r.get('left') or ''}".strip()
+            for r in failed))
     finish_run(cmd, signals, failed)
     return report
 
@@ -188,6 +191,7 @@ def check_migration(cmd, resource_group_name, cluster_name, *, policy, os_sku, s
                                  os_sku=os_sku, strategy=strategy, roll=roll, max_parallel=max_parallel,
                                  skip_preflight=False, skip_workload_check=skip_workload_check,
                                  cluster_option="--cluster-name")
-    refused = refused_by_preflight(plans)
+    refused = refused_by_live_checks(plans)
+    warn_findings(plans)
     finish_run(cmd, None, refused)
     return dict(report, allowed=not refused, pools=[migration.public(p) for p in plans])

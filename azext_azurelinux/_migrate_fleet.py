@@ -100,7 +100,7 @@ def _cluster_outcome(results):
     outcomes = {r["outcome"] for r in results}
     if "interrupted" in outcomes:
         return "interrupted"
-    if outcomes & {"failed", "not-started"} or _migrate.refused_by_preflight(results):
+    if outcomes & {"failed", "not-started"} or _migrate.refused_by_live_checks(results):
         return "failed"
     return "succeeded" if "succeeded" in outcomes else "nothing-to-do"
 
@@ -110,7 +110,7 @@ def _planned_row(cluster, wave, planned):
         return {"cluster": cluster, "wave": wave, "outcome": "failed", "error": one_line(planned)}
     plans, report = planned
     return {"cluster": cluster, "wave": wave, "outcome": "planned", "preflight": report["preflight"],
-            "pools": _as_results(plans, dry_run=True)}
+            "workloads": report.get("workloads"), "pools": _as_results(plans, dry_run=True)}
 
 
 def show_fleet_plan(planned_waves, plans):
@@ -159,7 +159,7 @@ class FleetRun:  # pylint: disable=too-few-public-methods
         cluster_plans, _ = planned
         subscription, group, name = fleet.parse_cluster_id(cluster)
         if not [p for p in cluster_plans if p["action"] in migration.ACTIONABLE]:
-            return {"outcome": "failed" if _migrate.refused_by_preflight(cluster_plans) else "nothing-to-do",
+            return {"outcome": "failed" if _migrate.refused_by_live_checks(cluster_plans) else "nothing-to-do",
                     "pools": _as_results(cluster_plans, dry_run=False)}
         results = attempt(_migrate.run_cluster, self.cmd, self.services(subscription), group, name, cluster_plans,
                           max_parallel=self.planning["max_parallel"], continue_on_error=False, stop=stop,
@@ -178,7 +178,8 @@ class FleetRun:  # pylint: disable=too-few-public-methods
 
 
 def finish(cmd, report, signals):
-    """The fleet's summary line, and the exit code: a stop's, or 1 when a cluster failed or did not start."""
+    """The fleet's summary line, and the exit code: a stop's, or 1 when a cluster failed or did not start, or a live
+    check (quota, sizes, workloads) refused one of its pools, in a dry run too, as `migrate --dry-run` exits."""
     progress.end()
     rows = report["clusters"]
     counts = {}
@@ -186,5 +187,6 @@ def finish(cmd, report, signals):
         counts[row["outcome"]] = counts.get(row["outcome"], 0) + 1
     report["summary"] = counts
     progress(f"{len(rows)} cluster(s): " + ", ".join(f"{n} {o}" for o, n in sorted(counts.items())))
-    finish_run(cmd, signals, any(row["outcome"] in ("failed", "not-started") for row in rows))
+    finish_run(cmd, signals, any(row["outcome"] in ("failed", "not-started") or
+                                 _migrate.refused_by_live_checks(row.get("pools") or []) for row in rows))
     return report

@@ -67,6 +67,7 @@ def judge(plans, snapshot, versions):
         if errors:
             more = f" ({len(errors) - 1} more in the plan's findings)" if len(errors) > 1 else ""
             migration.refuse(plan, errors[0]["rule"], errors[0]["message"] + more)
+            plan["findings"][-1].update(subject=errors[0]["subject"], value=errors[0]["value"])  # the workload
 
 
 def check(cmd, service, subscription, resource_group_name, cluster_name, plans, views, skip):

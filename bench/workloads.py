@@ -10,9 +10,8 @@ The emulated Kubernetes API (tests/emulator/kube.py) runs in a child process, se
 `kube_objects.bench_cluster`, so that this process measures only the reader and the analysis:
 requests made (against the goal of ceil(items/500) per kind), bytes received, wall time (median
 of the rounds, without tracing) and peak Python memory (tracemalloc, one more round). The
-issue's full bench (`az ... migrate --dry-run` against `--skip-workload-check`, requests, wall time
-and peak RSS side by side) needs the command wired; `serve_bench_cluster` is the seeding it will
-use. Never part of `make test`.
+issue's full bench through the real `az` (`migrate --dry-run` against `--skip-workload-check`:
+requests, wall time and peak RSS side by side) is bench/workloads_az.py. Never part of `make test`.
 """
 import argparse
 import asyncio
