@@ -53,7 +53,7 @@ def test_in_place_changes_the_os_sku_and_nothing_else(az, emulator, rg, seed_clu
     # read, the plan reports
     assert [e["method"] for e in log] == ["GET", "POST", "PUT", "GET"]
     assert log[1]["path"].endswith("/listClusterUserCredential")
-    put = log[1]
+    put = log[2]
     assert put["headers"]["If-Match"] == f'"{before["eTag"]}"'
     sent = put["body"]["properties"]
     assert sent["osSKU"] == "AzureLinux" and "nodeImageVersion" not in sent  # the image follows the OS SKU

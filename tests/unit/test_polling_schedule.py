@@ -58,6 +58,7 @@ class _Recorder(_polling.BudgetedPolling):
     def __init__(self, budget, reads_until_done):
         super().__init__("sub-recorder", "rg/c/p", final_get=False)
         self._budget, self.events, self.left = budget, [], reads_until_done
+        self._initial_response = "the answer to the write"  # what azure-core's initialize() keeps
 
     def finished(self):
         return self.left == 0
@@ -78,6 +79,7 @@ def test_the_first_read_is_at_once_while_the_budget_is_spare_and_after_the_inter
     spare = _Recorder(full, reads_until_done=2)
     spare._poll()  # pylint: disable=protected-access
     assert spare.events == ["read", "wait", "read"]  # as azure-core polls
+    assert spare._pipeline_response == "the answer to the write"  # pylint: disable=protected-access  # no final read
     spent = _polling.StatusBudget(per_second=2, burst=10, clock=lambda: 0.0, sleep=lambda _: None)
     for _ in range(2):
         spent.take()
