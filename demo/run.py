@@ -136,6 +136,42 @@ def tell(story, wheel):
     story.say("Every pool of the account, and where it stands, through Azure Resource Graph")
     story.run("aks", "azurelinux", "inventory", "-o", "table")
 
+    story.say("Inside the cluster: a budget that can never allow an eviction, and a workload pinned to Ubuntu")
+    story.run("aks", "nodepool", "add", "-g", RG, "--cluster-name", CLUSTER, "-n", "legacy", "--os-sku", "Ubuntu",
+              "--node-count", "2", "-o", "none")
+    seed_workloads(story.emulator)
+    story.run("aks", "azurelinux", "migrate", "-g", RG, "-n", CLUSTER, "--dry-run", "-o", "table", expect=1)
+    story.run("aks", "azurelinux", "migrate", "-g", RG, "-n", CLUSTER, "--dry-run", "--skip-workload-check",
+              "--query", "pools[].{pool:pool, action:action}", "-o", "table")
+
+    story.say("The same policy as a CI gate on a template, offline: the line of each refused value, SARIF for GitHub")
+    template = os.path.join(ROOT, "tests", "data", "templates", "arm", "aks-gpu-pools.json")
+    story.run("aks", "azurelinux", "check-template", "--template-file", template, "--sarif",
+              os.path.join(ROOT, ".demo", "azurelinux.sarif"), "-o", "table", expect=1)
+
+    story.say("A production cluster, with the options core az aks create takes: the exact body, nothing sent")
+    story.run("aks", "azurelinux", "create", "-g", RG, "-n", "prod", "--network-plugin", "azure",
+              "--network-plugin-mode", "overlay", "--network-dataplane", "cilium", "--network-policy", "cilium",
+              "--pod-cidr", "192.168.0.0/16", "--enable-aad", "--enable-azure-rbac", "--enable-oidc-issuer",
+              "--enable-workload-identity", "--tier", "standard", "--enable-cluster-autoscaler", "--min-count", "3",
+              "--max-count", "10", "--no-ssh-key", "--dry-run",
+              "--query", "body.properties.{network:networkProfile, aad:aadProfile, pool:agentPoolProfiles[0]}")
+    story.run("aks", "azurelinux", "create", "-g", RG, "-n", "prod", "--network-plugin", "kubenet",
+              "--network-plugin-mode", "overlay", "--dry-run", expect=1)
+
+
+def seed_workloads(emulator):
+    """The demo cluster's Kubernetes API: a one-replica Deployment with a budget of minAvailable 1 (AKS refuses any
+    drain of the cluster: UnsatisfiablePDB), and an agent pinned to Ubuntu nodes of the legacy pool."""
+    from tests.emulator import kube_objects as k8s
+    legacy = k8s.pool_nodes("legacy", 2)
+    pinned = k8s.pod_spec(node_selector={"kubernetes.azure.com/os-sku": "Ubuntu"})
+    seed = k8s.merge({"nodes": legacy}, k8s.deployment("shop", "cart", legacy, replicas=1),
+                     k8s.daemonset("ops", "log-agent", legacy, spec=pinned),
+                     {"poddisruptionbudgets": [k8s.budget("shop", "cart", {"app": "cart"}, expected=1,
+                                                          min_available=1)]})
+    emulator.admin("POST", "kube", dict(seed, resourceGroup=RG, name=CLUSTER))
+
 
 if __name__ == "__main__":
     sys.exit(main())
