@@ -66,30 +66,42 @@ def visible_subscriptions(post_json, subscriptions, unreadable):
     return [s for s in subscriptions if s.lower() in seen]
 
 
+def _graph_rows(post_json, scope, policy):
+    """Every pool row of one scope, page after page ($skipToken)."""
+    rows, token = [], None
+    while True:
+        options = {"$top": GRAPH_PAGE, "resultFormat": "objectArray"}
+        if token:
+            options["$skipToken"] = token
+        page = post_json(f"{GRAPH_PATH}?api-version={GRAPH_API}", dict(scope, query=QUERY, options=options))
+        for item in page.get("data", []):
+            rows.append(row(item["subscriptionId"], item["resourceGroup"], item["cluster"], item["location"],
+                            item.get("kubernetesVersion"), item.get("pool") or {}, policy))
+        token = page.get("$skipToken")
+        if not token:
+            return rows
+
+
 def from_graph(post_json, subscriptions, management_groups, unreadable, *, policy):
-    """Rows from Resource Graph: subscriptions in batches (each first checked for what Resource Graph can see),
-    pages by $skipToken. A management group is taken as Resource Graph resolves it."""
-    rows = []
+    """Rows from Resource Graph: subscriptions in batches of 1,000, pages by $skipToken. Resource Graph answers 403
+    when it can read none of a batch, and otherwise leaves out silently what it cannot read: the subscriptions of a
+    batch that gave no row (no cluster, or not readable) are asked about once more, in ResourceContainers, so that
+    the unreadable ones are reported. A management group is taken as Resource Graph resolves it."""
     if management_groups:
-        scopes = [{"managementGroups": list(management_groups)}]
-    else:
-        batches = [subscriptions[i:i + GRAPH_SUBSCRIPTIONS_PER_QUERY]
-                   for i in range(0, len(subscriptions), GRAPH_SUBSCRIPTIONS_PER_QUERY)]
-        scopes = [{"subscriptions": visible} for visible in
-                  (visible_subscriptions(post_json, batch, unreadable) for batch in batches) if visible]
-    for scope in scopes:
-        token = None
-        while True:
-            options = {"$top": GRAPH_PAGE, "resultFormat": "objectArray"}
-            if token:
-                options["$skipToken"] = token
-            page = post_json(f"{GRAPH_PATH}?api-version={GRAPH_API}", dict(scope, query=QUERY, options=options))
-            for item in page.get("data", []):
-                rows.append(row(item["subscriptionId"], item["resourceGroup"], item["cluster"], item["location"],
-                                item.get("kubernetesVersion"), item.get("pool") or {}, policy))
-            token = page.get("$skipToken")
-            if not token:
-                break
+        return _graph_rows(post_json, {"managementGroups": list(management_groups)}, policy)
+    rows = []
+    for i in range(0, len(subscriptions), GRAPH_SUBSCRIPTIONS_PER_QUERY):
+        batch = subscriptions[i:i + GRAPH_SUBSCRIPTIONS_PER_QUERY]
+        try:
+            found = _graph_rows(post_json, {"subscriptions": batch}, policy)
+        except Unreadable as error:
+            unreadable.extend((subscription, str(error)) for subscription in batch)
+            continue
+        rows += found
+        with_rows = {r["subscription"].lower() for r in found}
+        quiet = [s for s in batch if s.lower() not in with_rows]
+        if quiet:
+            visible_subscriptions(post_json, quiet, unreadable)
     return rows
 
 

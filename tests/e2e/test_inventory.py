@@ -84,8 +84,7 @@ def test_paging_through_both_sources(az, emulator):
     graph = inventory(az, "--subscriptions", big)
     assert graph.code == 0 and len(graph.json) == 1100
     posts = [e for e in emulator.requests() if e["method"] == "POST" and "resourcegraph" in e["path"].lower()]
-    assert posts[0]["body"]["query"].startswith("ResourceContainers")  # which subscriptions it can see, first
-    assert len(posts) == 3 and posts[2]["body"]["options"]["$skipToken"]
+    assert len(posts) == 2 and posts[1]["body"]["options"]["$skipToken"]  # every subscription gave rows: no more
     emulator.clear_requests()
     arm = inventory(az, "--subscriptions", big, "--source", "arm")
     assert len(arm.json) == 1100 and sorted(arm.json, key=key) == sorted(graph.json, key=key)
@@ -101,8 +100,8 @@ def test_the_resource_graph_quota_is_kept(az, emulator):
         result = inventory(az, "--subscriptions", f"{prefix}-0000-0000-0000-{0:012d}")
         assert result.code == 0 and len(result.json) == 1100
         posts = [e for e in emulator.requests() if e["method"] == "POST"]
-        assert [p["status"] for p in posts] == [200, 200, 200]  # it waited for the quota to reset instead of a 429
-        assert all(later["start"] - earlier["start"] >= 1.5 for earlier, later in zip(posts, posts[1:]))
+        assert [p["status"] for p in posts] == [200, 200]  # it waited for the quota to reset instead of a 429
+        assert posts[1]["start"] - posts[0]["start"] >= 1.5
     finally:
         emulator.admin("POST", "fleet", {"graphQuota": {"perWindow": 15, "windowSeconds": 5}})
 
@@ -122,7 +121,7 @@ def test_an_unreadable_subscription_is_reported_and_skipped(az, emulator, fleet)
     assert f"Subscription {locked} was skipped: it cannot be read (HTTP 403" in arm.err
     graph = inventory(az, "--subscriptions", locked, *fleet)
     assert graph.code == 0 and {r["cluster"] for r in graph.json} == {"aks1", "old", "aks3"}
-    assert f"Subscription {locked} was skipped: it cannot be read (Resource Graph does not list it" in graph.err
+    assert f"Subscription {locked} was skipped: it cannot be read (Resource Graph answered HTTP 403" in graph.err
 
 
 def test_resource_graph_with_no_readable_subscription_reports_each_and_exits_zero(az, emulator):

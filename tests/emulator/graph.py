@@ -127,11 +127,14 @@ class Fleet:
             raise ServiceError(403, "AuthorizationFailed", "The client does not have authorization to perform "
                                                            "action 'Microsoft.ResourceGraph/resources/read' over any "
                                                            "of the subscriptions of the request.")
+        table = body.get("query", "").split("|")[0].strip().lower()
         tables = {"resources": [], "resourcecontainers": []}
         for sub in readable:
-            docs = own_clusters if sub == own_subscription else self.subscriptions.get(sub, [])
-            tables["resources"] += [dict(copy.deepcopy(d), subscriptionId=sub, resourceGroup=d.get("resourceGroup")
-                                         or d["id"].split("/")[4]) for d in docs]
+            if table == "resources":  # copied only for a query of them: a fleet's clusters are thousands
+                docs = own_clusters if sub == own_subscription else self.subscriptions.get(sub, [])
+                tables["resources"] += [dict(copy.deepcopy(d), subscriptionId=sub,
+                                             resourceGroup=d.get("resourceGroup") or d["id"].split("/")[4])
+                                        for d in docs]
             tables["resourcecontainers"].append({"id": f"/subscriptions/{sub}", "name": sub, "subscriptionId": sub,
                                                  "type": "microsoft.resources/subscriptions"})
         rows = evaluate(body.get("query", ""), tables)

@@ -28,13 +28,33 @@ def graph(visible, forbidden_all=False):
     return post, asked
 
 
-def test_graph_reports_the_subscriptions_it_cannot_see_and_queries_only_the_others():
+def test_graph_reports_the_subscriptions_it_cannot_see():
     post, asked = graph(visible={A, C})
     unreadable = []
     rows = inventory.from_graph(post, [A, B, C], None, unreadable, policy=Policy())
     assert [r["subscription"] for r in rows] == [A, C]
     assert [s for s, _ in unreadable] == [B] and "no read access" in unreadable[0][1]
-    assert asked[1]["subscriptions"] == [A, C]  # the pools query leaves out what Resource Graph cannot see
+    # the pools first; then only the subscription that gave no row is looked for among those it can see
+    assert [(b["query"].split()[0], b["subscriptions"]) for b in asked] == [("Resources", [A, B, C]),
+                                                                          ("ResourceContainers", [B])]
+
+
+def test_graph_asks_nothing_more_when_every_subscription_gave_rows():
+    post, asked = graph(visible={A, C})
+    unreadable = []
+    assert len(inventory.from_graph(post, [A, C], None, unreadable, policy=Policy())) == 2
+    assert unreadable == [] and len(asked) == 1
+
+
+def test_graph_reports_a_forbidden_one_when_the_others_gave_rows():
+    def post(path, body):
+        if body["query"].startswith("ResourceContainers"):
+            raise Unreadable("Resource Graph answered HTTP 403: none readable")
+        return {"data": [{"subscriptionId": A, "resourceGroup": "rg", "cluster": "c", "location": "eastus",
+                          "kubernetesVersion": "1.33.5", "pool": POOL}]}
+    unreadable = []
+    assert len(inventory.from_graph(post, [A, B], None, unreadable, policy=Policy())) == 1
+    assert unreadable == [(B, "Resource Graph answered HTTP 403: none readable")]
 
 
 def test_graph_answering_403_for_all_gives_no_rows_and_says_why_for_each():
@@ -42,7 +62,7 @@ def test_graph_answering_403_for_all_gives_no_rows_and_says_why_for_each():
     unreadable = []
     assert inventory.from_graph(post, [A, B], None, unreadable, policy=Policy()) == []
     assert [s for s, _ in unreadable] == [A, B] and all("403" in why for _, why in unreadable)
-    assert len(asked) == 1  # no pools query for nothing readable
+    assert len(asked) == 1  # the pools query's 403 says it all
 
 
 def test_management_groups_are_left_to_resource_graph():
