@@ -9,6 +9,7 @@ identity (role_assignments.py), through the CLI's own authorization client."""
 from knack.log import get_logger
 
 from azext_azurelinux import _arm, _sdk, cluster_options, role_assignments
+from azext_azurelinux._console import one_line
 
 logger = get_logger(__name__)
 NETWORK_API = "2024-05-01"  # what the CLI's network client reads a subnet with
@@ -38,26 +39,22 @@ def options_of(values):
     return {key: values.get(key) for key in OPTIONS}
 
 
-def _reader(cmd):
-    return _arm.json_reader(_sdk.container_service(cmd))
-
-
-def subnet_prefix(cmd, subnet_id):
+def subnet_prefix(get_json, subnet_id):
     """(the subnet's address prefix, None), or (None, why it could not be read)."""
     from azure.core.exceptions import AzureError
     try:
-        subnet = _reader(cmd)(subnet_id, {"api-version": NETWORK_API})
+        subnet = get_json(subnet_id, {"api-version": NETWORK_API})
     except AzureError as error:
-        return None, " ".join(str(getattr(error, "message", error)).split())[:200]
+        return None, one_line(error)[:200]
     props = subnet.get("properties") or {}
     prefix = props.get("addressPrefix") or (props.get("addressPrefixes") or [None])[0]
     return prefix, None if prefix else "it has no addressPrefix"
 
 
-def identity_ids(cmd, identity_id):
+def identity_ids(get_json, identity_id):
     """{"principalId", "clientId"} of a user-assigned identity, read as core reads it."""
     request = role_assignments.identity_request(identity_id)
-    props = _reader(cmd)(request["path"], {"api-version": request["api-version"]}).get("properties") or {}
+    props = get_json(request["path"], {"api-version": request["api-version"]}).get("properties") or {}
     return {"principalId": props.get("principalId"), "clientId": props.get("clientId")}
 
 
@@ -72,24 +69,22 @@ def prepare(cmd, options):
 
 
 def _prepare(cmd, options):
-    prepared = dict(options)
+    prepared, error = dict(options), None
+    get_json = _arm.json_reader(_sdk.container_service(cmd))  # one client for the subnet's and identities' reads
     if options.get("vnet_subnet_id"):
-        prefix, error = subnet_prefix(cmd, options["vnet_subnet_id"])
+        prefix, error = subnet_prefix(get_json, options["vnet_subnet_id"])
         if prefix:
             cluster_options.validate(dict(prepared, subnet_prefix=prefix))
-        for note in cluster_options.warnings(options, subnet_read_error=error):
-            logger.warning("%s", note)
-    else:
-        for note in cluster_options.warnings(options):
-            logger.warning("%s", note)
+    for note in cluster_options.warnings(options, subnet_read_error=error):
+        logger.warning("%s", note)
     action, argument = cluster_options.ssh_key_plan(options.get("ssh_key_value"), options.get("no_ssh_key"),
                                                     options.get("generate_ssh_keys"))
     if action == "error":
         raise cluster_options.OptionError("--ssh-key-value", argument)
     prepared["ssh_key_value"] = cluster_options.read_or_generate_ssh_key((action, argument))
-    prepared["kubelet"] = identity_ids(cmd, options["assign_kubelet_identity"]) \
+    prepared["kubelet"] = identity_ids(get_json, options["assign_kubelet_identity"]) \
         if options.get("assign_kubelet_identity") else None
-    prepared["controlPlane"] = identity_ids(cmd, options["assign_identity"]) if options.get("assign_identity") \
+    prepared["controlPlane"] = identity_ids(get_json, options["assign_identity"]) if options.get("assign_identity") \
         else None
     return prepared
 
@@ -131,8 +126,7 @@ def assign_subnet_role(cmd, prepared, principal_id):
     try:
         assign(cmd, scope, principal_id)
     except AzureError as error:
-        reason = " ".join(str(getattr(error, "message", error)).split())[:200]
-        logger.warning("%s", role_assignments.role_assignment_warning(scope, principal_id, reason))
+        logger.warning("%s", role_assignments.role_assignment_warning(scope, principal_id, one_line(error)[:200]))
 
 
 def before_create(cmd, prepared):
