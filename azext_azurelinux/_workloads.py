@@ -43,6 +43,11 @@ def read(cmd, service, subscription, resource_group_name, cluster_name):
     return kube.read_workloads(body, entra_token)
 
 
+def _draining(plans):
+    """The plans whose first write drains nodes: new migrations (a resumed plan's drain began already)."""
+    return [p for p in plans if p["action"] == migration.MIGRATE and not p.get("rollback")]
+
+
 def _cordon(plan):
     """AKS cordons nodes it cannot drain, instead of failing, when the pool's roll says Cordon (an in-place change;
     deleting a pool has no such setting)."""
@@ -54,7 +59,7 @@ def judge(plans, snapshot, versions):
     """Add each draining plan's workload findings; refuse, in place, the plans with an error. Only `migrate` plans
     are judged: a resumed plan's drain began already. `versions`: {pool: Kubernetes version}."""
     from azext_azurelinux.workloads import analysis
-    draining = [p for p in plans if p["action"] == migration.MIGRATE and not p.get("rollback")]
+    draining = _draining(plans)
     if not draining:
         return
     view = analysis.ClusterView(snapshot)
@@ -73,7 +78,7 @@ def judge(plans, snapshot, versions):
 def check(cmd, service, subscription, resource_group_name, cluster_name, plans, views, skip):
     """Read the workloads (unless `skip`, or nothing would be drained) and judge the plans; returns the report's
     `workloads` entry (None when nothing was read)."""
-    if not [p for p in plans if p["action"] == migration.MIGRATE and not p.get("rollback")]:
+    if not _draining(plans):
         return None
     if skip:
         logger.warning("%s", SKIPPED)
