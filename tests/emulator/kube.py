@@ -18,6 +18,11 @@ label and field selectors; the `Status` kind of errors), not from the extension'
   `status.phase`, ...); any other field, 400 "field label not supported".
 - An Accept of `application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1` lists metadata
   only (PartialObjectMetadata items); one the server cannot serve (as=Table, protobuf alone), 406.
+- Lists are sent as kube-apiserver sends them: compact JSON, each object serialized once (as the
+  watch cache keeps an object's encoding), and gzip at level 1 when the answer is larger than
+  128 KiB and the request's Accept-Encoding takes gzip (APIResponseCompression, on by default
+  since 1.16: kubernetes#77449, level 1 since kubernetes#112299). The request log records the
+  bytes as sent and their Content-Encoding.
 - 401 Unauthorized without a token the cluster accepts: its local account tokens (unless local
   accounts are disabled), or, with managed Entra ID, an Entra token (issued by the emulator when it
   has one) whose audience is the AKS server application. 403 Forbidden for the kinds a seed forbids.
@@ -54,6 +59,7 @@ import asyncio
 import base64
 import bisect
 import copy
+import gzip
 import json
 import re
 import secrets
@@ -68,6 +74,7 @@ import yaml
 from aiohttp import web
 
 AKS_SERVER_APP_ID = "6dae42f8-4368-4678-94ff-3960e28e3630"
+GZIP_THRESHOLD = 128 * 1024  # kube-apiserver compresses answers larger than this, when the client takes gzip
 AZURE_CLI_CLIENT_ID = "80faf920-1908-4b52-b5ef-a8e7bedfc67a"  # the client id AKS writes into its kubelogin args
 DEFAULT_TENANT = "00000000-0000-0000-0000-0000000e1a7e"
 POD_FIELDS = ("spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
@@ -192,6 +199,7 @@ class KubeCluster:  # pylint: disable=too-many-instance-attributes
     def __init__(self, rg, name):
         self.rg, self.name = rg, name
         self.objects = {resource: ([], []) for resource in RESOURCES}  # resource -> (keys, items), sorted
+        self.encoded = {resource: {"json": [], "metadata": []} for resource in RESOURCES}  # the items, as sent
         self.resource_version = 1
         self.tokens = {secrets.token_hex(32): "clusterUser", secrets.token_hex(32): "clusterAdmin"}
         self.forbidden, self.mode, self.wrong_ca, self.expire_continue = set(), "up", False, 0
@@ -224,9 +232,14 @@ class KubeCluster:  # pylint: disable=too-many-instance-attributes
             keyed.append((f"{meta['namespace']}/{meta['name']}" if namespaced else meta["name"], item))
         keyed.sort(key=lambda pair: pair[0])
         self.objects[resource] = ([k for k, _ in keyed], [i for _, i in keyed])
+        # Serialized once, as kube-apiserver's watch cache keeps each object's encoding (CachingObject)
+        self.encoded[resource] = {
+            "json": [_compact(i) for _, i in keyed],
+            "metadata": [_compact({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
+                                   "metadata": i["metadata"]}) for _, i in keyed]}
 
     def page(self, resource, namespace, matches, limit, start):
-        """(items, the key to continue after or None, items left when unfiltered)."""
+        """(the positions of the page's items, the key to continue after or None, items left when unfiltered)."""
         keys, items = self.objects[resource]
         index = bisect.bisect_left(keys, start) if start else 0
         found = []
@@ -234,9 +247,22 @@ class KubeCluster:  # pylint: disable=too-many-instance-attributes
             item = items[index]
             index += 1
             if (namespace is None or item["metadata"].get("namespace") == namespace) and matches(item):
-                found.append(item)
+                found.append(index - 1)
         more = index < len(items)
         return found, (keys[index - 1] if more else None), len(items) - index
+
+
+def _accepts_gzip(accept_encoding):
+    """Whether an Accept-Encoding header accepts gzip (a q of 0 refuses it)."""
+    for coding in (accept_encoding or "").split(","):
+        name, *params = [p.strip() for p in coding.split(";")]
+        if name.lower() in ("gzip", "*"):
+            return not any(p.replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000") for p in params)
+    return False
+
+
+def _compact(value):
+    return json.dumps(value, separators=(",", ":")).encode()
 
 
 def _continue_token(resource_version, key):
@@ -481,13 +507,15 @@ class KubeApi:  # pylint: disable=too-many-instance-attributes
     async def _serve(self, cluster, request):
         entry = {"cluster": f"{cluster.rg}/{cluster.name}", "time": time.time(), "method": request.method,
                  "path": request.path, "query": dict(request.query),
-                 "accept": request.headers.get("Accept", "")}  # never the Authorization header
+                 "accept": request.headers.get("Accept", ""),
+                 "acceptEncoding": request.headers.get("Accept-Encoding", "")}  # never the Authorization header
         self.log.append(entry)
         try:
             response = self._answer(cluster, request)
         except ApiError as error:
             response = error.response()
-        entry["status"], entry["bytes"] = response.status, len(response.body or b"")
+        entry["status"], entry["bytes"] = response.status, len(response.body or b"")  # as sent: compressed or not
+        entry["encoding"] = response.headers.get("Content-Encoding", "identity")
         return response
 
     def _answer(self, cluster, request):
@@ -510,8 +538,12 @@ class KubeApi:  # pylint: disable=too-many-instance-attributes
             raise self._forbidden(cluster, resource, match["namespace"], user)
         if request.query.get("watch") in ("1", "true"):
             raise ApiError(400, "BadRequest", "watch is not served by the emulated API server")
-        return web.json_response(self._list(cluster, resource, match["namespace"], request.query,
-                                            _representation(request.headers.get("Accept"))))
+        body = self._list(cluster, resource, match["namespace"], request.query,
+                          _representation(request.headers.get("Accept")))
+        if len(body) > GZIP_THRESHOLD and _accepts_gzip(request.headers.get("Accept-Encoding")):
+            return web.Response(body=gzip.compress(body, compresslevel=1), content_type="application/json",
+                                headers={"Content-Encoding": "gzip"})
+        return web.Response(body=body, content_type="application/json")
 
     @staticmethod
     def _forbidden(cluster, resource, namespace, user):
@@ -547,12 +579,12 @@ class KubeApi:  # pylint: disable=too-many-instance-attributes
             if not query.get("labelSelector") and not query.get("fieldSelector"):
                 meta["remainingItemCount"] = left
         if representation == "metadata":
-            return {"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1", "metadata": meta,
-                    "items": [{"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
-                               "metadata": i["metadata"]} for i in items]}
-        prefix = RESOURCES[resource][0]
-        return {"kind": RESOURCES[resource][2], "apiVersion": prefix.split("/", 2)[-1], "metadata": meta,
-                "items": items}
+            kind, api_version = "PartialObjectMetadataList", "meta.k8s.io/v1"
+        else:
+            kind, api_version = RESOURCES[resource][2], RESOURCES[resource][0].split("/", 2)[-1]
+        encoded = cluster.encoded[resource][representation]
+        head = _compact({"kind": kind, "apiVersion": api_version, "metadata": meta})
+        return head[:-1] + b',"items":[' + b",".join(encoded[i] for i in items) + b"]}"
 
 
 class ThreadedKubeApi:

@@ -7,6 +7,7 @@ its credential answers are kubeconfigs as AKS writes them."""
 import base64
 import re
 import ssl
+import tempfile
 
 import pytest
 import requests
@@ -120,6 +121,29 @@ def test_metadata_only_lists_when_the_client_asks(api):
     assert api("/api/v1/nodes", headers={"Accept": "application/json"}).json()["kind"] == "NodeList"
     refused = api("/api/v1/nodes", headers={"Accept": "application/json;as=Table;g=meta.k8s.io;v=v1"})
     assert refused.status_code == 406 and refused.json()["reason"] == "NotAcceptable"
+
+
+def test_lists_over_128_kib_are_gzipped_for_a_client_that_takes_gzip(kube_api):  # pylint: disable=redefined-outer-name
+    nodes = k.pool_nodes("np1", 3)
+    kube_api.seed(dict(k.merge({"nodes": nodes}, *[k.deployment("shop", f"s{i}", nodes, replicas=5)
+                                                  for i in range(40)]), resourceGroup=RG, name="gzip"))
+    _, answer = kube_api.credentials(RG, "gzip")
+    target = kube.endpoint(kubeconfig(answer))
+    log_before = len(kube_api.api.log)
+    with tempfile.TemporaryDirectory() as folder:
+        files = kube.certificate_files(target, folder)  # the kubeconfig's own CA
+        with kube.session_for(target, files, target["token"]) as session:
+            asked = {encoding: session.get(target["server"] + "/api/v1/pods", headers={"Accept-Encoding": encoding},
+                                           timeout=10) for encoding in ("gzip", "identity", "gzip;q=0, deflate")}
+            small = session.get(target["server"] + "/api/v1/nodes", timeout=10)
+    log = kube_api.api.log[log_before:]
+    assert [e["encoding"] for e in log] == ["gzip", "identity", "identity", "identity"]
+    assert asked["gzip"].headers["Content-Encoding"] == "gzip" and "Content-Encoding" not in asked["identity"].headers
+    assert asked["gzip"].json() == asked["identity"].json() and len(asked["gzip"].json()["items"]) == 200
+    plain, packed = log[1]["bytes"], log[0]["bytes"]
+    assert plain > 128 * 1024 > packed  # the log counts the bytes as sent
+    assert small.status_code == 200 and "Content-Encoding" not in small.headers  # under 128 KiB: as it is
+    assert asked["identity"].content.startswith(b'{"kind":"PodList","apiVersion":"v1","metadata":{')  # compact
 
 
 # ---- Status errors ----------------------------------------------------------------------------
