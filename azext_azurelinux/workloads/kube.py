@@ -12,9 +12,17 @@
      "missing": {resource: why}, "warnings": [finding dicts], "requests": int, "server": url}
 
 Each kind is listed across all namespaces as kubectl lists it (`limit=500`, then `continue`), and
-each page is trimmed to what the analysis reads before the next is fetched, so memory follows one
-page, not the cluster. What cannot be read becomes a warning that says why and what to do, and
-the kinds that were read are still returned: the rules with their data still run.
+each page is trimmed to what the analysis reads as it comes, so memory follows a few pages, not
+the cluster. The time goes into decoding JSON, so the rest is kept off that path:
+- the first request is made alone; once the server has answered it, two workers list the kinds
+  side by side (pods, the longest, first). A server that cannot be reached or refuses the
+  credential so costs one request, not one per kind;
+- the next page of a list is asked for before this one is decoded: its continue token is read
+  from the page's first bytes (`list_metadata`), where kube-apiserver writes it;
+- a page comes in one read, gzip-compressed where the server compresses (kube-apiserver does for
+  answers over 128 KiB), and is decoded and trimmed with the cyclic garbage collector paused.
+What cannot be read becomes a warning that says why and what to do, and the kinds that were read
+are still returned: the rules with their data still run.
 
 Authentication: a kubeconfig whose user runs kubelogin (managed Entra ID) is not run; the injected
 `get_aad_token()` returns an Entra token for the AKS server application (the CLI's own
@@ -26,12 +34,19 @@ trust store. A token is never logged, printed or put into a warning. Only the st
 """
 import base64
 import binascii
+import contextlib
+import gc
+import json
 import logging
 import os
+import re
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import requests
+import urllib3
 import yaml
 
 from azext_azurelinux.workloads import objects
@@ -43,9 +58,11 @@ TIMEOUT = (3.05, 5)  # seconds to connect, and to wait for each answer: give up 
 MAX_RETRY_AFTER = 5  # a 429 whose Retry-After is longer than this skips the kind instead of waiting
 # As kube-apiserver serves it to a client that asks (Accept), falling back to the whole object where it cannot
 METADATA_ONLY = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
-LISTS = (  # resource, path, field selector, metadata only (labels and owners are all the analysis reads of it)
-    ("nodes", "/api/v1/nodes", None, True),
+WORKERS = 2  # kinds listed side by side once the server has answered: one decodes while the other waits
+LISTS = (  # resource, path, field selector, metadata only (labels and owners are all the analysis reads of it);
+    # the longest list first, as the first request is made alone and the workers take the kinds in this order
     ("pods", "/api/v1/pods", "status.phase!=Succeeded,status.phase!=Failed", False),  # finished pods are not drained
+    ("nodes", "/api/v1/nodes", None, True),
     ("poddisruptionbudgets", "/apis/policy/v1/poddisruptionbudgets", None, False),
     ("daemonsets", "/apis/apps/v1/daemonsets", None, False),
     ("deployments", "/apis/apps/v1/deployments", None, False),
@@ -89,7 +106,8 @@ def kubeconfig(credentials):
         raise KubeconfigError("the credential answer holds no kubeconfig")
     entry = next((e for e in entries if e.get("name") == "clusterUser"), entries[0])
     try:
-        document = yaml.safe_load(base64.b64decode(entry.get("value") or "", validate=True))
+        document = yaml.load(base64.b64decode(entry.get("value") or "", validate=True),  # a safe loader:
+                             Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml's where PyYAML has it
     except (binascii.Error, ValueError, yaml.YAMLError) as exc:
         raise KubeconfigError(f"the kubeconfig could not be read ({type(exc).__name__})") from exc
     if not isinstance(document, dict):
@@ -150,30 +168,39 @@ def _write(folder, name, data):
     return path
 
 
-def session_for(target, folder, token):
-    """A requests.Session for the server: its CA (written into `folder`, which the caller deletes), the user's
-    bearer token and client certificate, no retries, and no settings from the environment but its proxy (NO_PROXY
-    respected)."""
+def certificate_files(target, folder):
+    """The kubeconfig's CA and client certificate, written into `folder` (which the caller deletes), as requests
+    takes them: {"verify": CA file or True, "cert": (certificate file, key file) or None}."""
+    verify = (_write(folder, "ca.pem", target["ca"]) if target["ca"] else target["ca_file"]) or True
+    cert = (_write(folder, "client.pem", target["cert"]), _write(folder, "client-key.pem", target["key"])) \
+        if target["cert"] else None
+    return {"verify": verify, "cert": cert}
+
+
+def session_for(target, files, token):
+    """A requests.Session for the server: its CA and client certificate (`certificate_files`), the user's bearer
+    token, no retries, and no settings from the environment but its proxy (NO_PROXY respected)."""
     session = requests.Session()
     session.trust_env = False  # REQUESTS_CA_BUNDLE must not replace the kubeconfig's CA, nor .netrc the token
-    session.verify = (_write(folder, "ca.pem", target["ca"]) if target["ca"] else target["ca_file"]) or True
+    session.verify = files["verify"]
     session.proxies = ({"https": target["proxy"]} if target["proxy"] else
                        requests.utils.get_environ_proxies(target["server"]))
     session.headers["Accept"] = "application/json"
-    if target["cert"]:
-        session.cert = (_write(folder, "client.pem", target["cert"]), _write(folder, "client-key.pem", target["key"]))
+    session.headers["Accept-Encoding"] = "gzip"  # kube-apiserver compresses what is larger than 128 KiB
+    if files["cert"]:
+        session.cert = files["cert"]
     if token:
         session.headers["Authorization"] = f"Bearer {token}"
     return session
 
 
 # ---- errors as the user reads them -------------------------------------------------------
-def _status_message(response):
+def _status_message(answer):
     try:
-        body = response.json()
+        body = answer.json()
         return str(body.get("message") or body.get("reason") or "") if isinstance(body, dict) else ""
     except ValueError:
-        return response.text[:200].strip()
+        return answer.text[:200].strip()
 
 
 def _unreachable(server, error, timeout):
@@ -182,7 +209,9 @@ def _unreachable(server, error, timeout):
                     f"The cluster's API server {server} presented a certificate that the kubeconfig's certificate "
                     f"authority does not verify, so it was not trusted and {NOT_CHECKED}; get the credential again "
                     "(the cluster's certificates may have been rotated) or check what answers at that address.")
-    if isinstance(error, (requests.exceptions.ReadTimeout, requests.exceptions.SSLError)):
+    read_timeout = isinstance(error, requests.exceptions.ReadTimeout) or \
+        isinstance((error.args or (None,))[0], urllib3.exceptions.ReadTimeoutError)  # in the middle of a body
+    if read_timeout or isinstance(error, requests.exceptions.SSLError):
         what = f"accepted the connection but did not answer within {timeout[1]:g} s"
     elif isinstance(error, requests.exceptions.ConnectTimeout):
         what = f"did not accept a connection within {timeout[0]:g} s"
@@ -194,8 +223,8 @@ def _unreachable(server, error, timeout):
                 "az aks command invoke.")
 
 
-def _refused(resource, response, entra):
-    status, detail = response.status_code, _status_message(response)
+def _refused(resource, answer, entra):
+    status, detail = answer.status_code, _status_message(answer)
     if status == 401:
         how = ("the Entra token for the AKS server application was not accepted: sign in again (az login) with an "
                "account of the cluster's tenant" if entra else
@@ -213,71 +242,175 @@ def _refused(resource, response, entra):
 
 
 # ---- listing -----------------------------------------------------------------------------
-class Lister:  # pylint: disable=too-few-public-methods
-    """Lists one server's resources page by page through one session, counting the requests."""
+class Answer:  # pylint: disable=too-few-public-methods
+    """A response read whole (and its connection given back): status, headers, and the body as bytes."""
 
-    def __init__(self, session, server, timeout=TIMEOUT, page_size=PAGE_SIZE, entra=False, sleep=time.sleep):
-        self.session, self.server, self.timeout, self.page_size = session, server, timeout, page_size
+    __slots__ = ("status_code", "headers", "body")
+
+    def __init__(self, status_code, headers, body):
+        self.status_code, self.headers, self.body = status_code, headers, body
+
+    def json(self):
+        return json.loads(self.body)
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8", "replace")
+
+
+_DECODER, _SPACE = json.JSONDecoder(), re.compile(r"[ \t\n\r]*")
+HEAD = 8192  # bytes enough for a list's kind, apiVersion and metadata (a continue token is some 100 characters)
+
+
+def list_metadata(head):
+    """The `metadata` of a list (its `continue` token) read from the first bytes of its body, without decoding its
+    items: kube-apiserver writes kind, apiVersion and metadata before items. None when the bytes do not start so,
+    or end within the metadata (the caller then takes the token from the whole page)."""
+    text = head.decode("utf-8", "ignore")
+    index = _SPACE.match(text).end()
+    if not text.startswith("{", index):
+        return None
+    index += 1
+    try:
+        while True:
+            key, index = _DECODER.raw_decode(text, _SPACE.match(text, index).end())
+            index = _SPACE.match(text, index).end()
+            if not isinstance(key, str) or key == "items" or not text.startswith(":", index):
+                return None
+            value, index = _DECODER.raw_decode(text, _SPACE.match(text, index + 1).end())
+            if key == "metadata":
+                return value if isinstance(value, dict) else None
+            index = _SPACE.match(text, index).end()
+            if not text.startswith(",", index):
+                return None
+            index += 1
+    except ValueError:
+        return None
+
+
+class Lister:  # pylint: disable=too-many-instance-attributes
+    """Lists one server's resources page by page. The requests run on `workers` fetcher threads, each with its
+    own session (`new_session()`), so that the next page of a list is on its way while the thread that asked for it
+    decodes the one before. Counts the requests; the first Stop any request meets stops them all."""
+
+    def __init__(self, new_session, server, timeout=TIMEOUT, page_size=PAGE_SIZE, entra=False,
+                 sleep=time.sleep, workers=WORKERS):  # pylint: disable=too-many-arguments
+        self.new_session, self.server, self.timeout, self.page_size = new_session, server, timeout, page_size
         self.entra, self.sleep = entra, sleep
-        self.requests = 0
+        self.requests, self.stopped = 0, None
+        self.answered = threading.Event()  # a first answer was judged: a page, a refusal, or the end of the read
+        self._lock, self._local, self._sessions = threading.Lock(), threading.local(), []
+        self._fetchers = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="azurelinux-kube-get")
+
+    def _session(self):
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = self.new_session()
+            with self._lock:
+                self._sessions.append(session)
+        return session
+
+    def close(self):
+        """No more requests: a list still being read fails at its next one (RuntimeError), and what is on its way
+        is not waited for (after an interruption, say)."""
+        self._fetchers.shutdown(wait=False, cancel_futures=True)
+        for session in self._sessions:
+            session.close()
+
+    def _stop(self, stop):
+        with self._lock:
+            self.stopped = self.stopped or stop
+        self.answered.set()
+        return stop
+
+    def fetch(self, path, params, headers=None):
+        """One GET on a fetcher thread: a Future of its Answer."""
+        return self._fetchers.submit(self._get, path, params, headers)
 
     def _get(self, path, params, headers=None):
-        """One GET; a 429 with a short Retry-After is tried once more, after that wait."""
+        """One GET, read whole; a 429 with a short Retry-After is tried once more, after that wait."""
         for attempt in (1, 2):
-            self.requests += 1
+            if self.stopped:  # another request met it: a copy, as each thread raises its own
+                raise Stop(self.stopped.rule, self.stopped.message)
+            with self._lock:
+                self.requests += 1
             started = time.monotonic()
             try:
-                response = self.session.get(self.server + path, params=params, headers=headers,
-                                            timeout=self.timeout, allow_redirects=False)
+                with self._session().get(self.server + path, params=params, headers=headers, timeout=self.timeout,
+                                         allow_redirects=False, stream=True) as response:
+                    # one read of the whole body (requests' `content` reads 10 KiB at a time), gunzipped
+                    answer = Answer(response.status_code, response.headers,
+                                    b"".join(response.iter_content(chunk_size=None)))
             except requests.exceptions.RequestException as error:
                 LOGGER.debug("GET %s%s: %s", self.server, path, type(error).__name__)
-                raise _unreachable(self.server, error, self.timeout) from None
+                raise self._stop(_unreachable(self.server, error, self.timeout)) from None
             LOGGER.debug("GET %s%s (%s): %s in %.2f s", self.server, path, "continued" if "continue" in params else
-                         "first page", response.status_code, time.monotonic() - started)
-            wait = response.headers.get("Retry-After", "")
-            if not (response.status_code == 429 and attempt == 1 and wait.isdigit() and
+                         "first page", answer.status_code, time.monotonic() - started)
+            wait = answer.headers.get("Retry-After", "")
+            if not (answer.status_code == 429 and attempt == 1 and wait.isdigit() and
                     int(wait) <= MAX_RETRY_AFTER):
                 break
             self.sleep(int(wait))
-        return response
+        return answer
 
-    def _page(self, resource, path, params, headers):
-        """One page: (trimmed items, continue token), or None when the continue token has expired (410)."""
-        response = self._get(path, params, headers)
-        if response.status_code == 410 and params.get("continue"):
-            return None
-        if response.status_code != 200:
-            raise _refused(resource, response, self.entra)
+    def _items(self, resource, answer):
+        """The trimmed items of a 200 answer, and its continue token."""
         try:
-            page = response.json()
+            page = json.loads(answer.body)
             items = page.get("items") or []
+            token = (page.get("metadata") or {}).get("continue")
         except (ValueError, AttributeError):
             raise Skip(warning("workload-read-failed", f"The cluster's API server answered the list of {resource} "
                                                        "with something that is not a Kubernetes list, so the rules "
                                                        f"that need {resource} ran without them.", resource)) from None
-        kept = [k for k in (objects.trim(resource, item) for item in items) if k is not None]
-        return kept, (page.get("metadata") or {}).get("continue")
+        return [k for k in (objects.trim(resource, item) for item in items) if k is not None], token
 
     def pages(self, resource, path, field_selector=None, metadata_only=False):
-        """The items of every page, trimmed as each page comes; a 410 (the continue token expired) starts the list
-        over once, as the API reference asks of a client."""
+        """The items of every page, trimmed as each page comes, the next page asked for before this one is
+        decoded; a 410 (the continue token expired) starts the list over once, as the API reference asks."""
         headers = {"Accept": METADATA_ONLY} if metadata_only else None
         base = {"limit": self.page_size}
         if field_selector:
             base["fieldSelector"] = field_selector
         for _ in (1, 2):
-            kept, token = [], None
+            kept, pending, continued = [], self.fetch(path, base, headers), False
             while True:
-                page = self._page(resource, path, dict(base, **({"continue": token} if token else {})), headers)
-                if page is None:
+                answer = pending.result()
+                if answer.status_code == 410 and continued:
                     break
-                kept.extend(page[0])
-                token = page[1]
+                if answer.status_code != 200:
+                    refused = _refused(resource, answer, self.entra)
+                    raise self._stop(refused) if isinstance(refused, Stop) else refused
+                self.answered.set()  # only now: a refusal that stops everything is known before others start
+                ahead = (list_metadata(answer.body[:HEAD]) or {}).get("continue")
+                if ahead:
+                    pending = self.fetch(path, dict(base, **{"continue": ahead}), headers)
+                items, token = self._items(resource, answer)
+                del answer
+                kept.extend(items)
                 if not token:
                     return kept
+                if not ahead:
+                    pending = self.fetch(path, dict(base, **{"continue": token}), headers)
+                continued = True
         raise Skip(warning("workload-read-expired", f"The list of {resource} changed faster than it could be read "
                                                     "twice over (410 Gone), so the rules that need it ran without "
                                                     "it; try again.", resource))
+
+
+@contextlib.contextmanager
+def cycle_collection_paused():
+    """No cyclic garbage collection while pages are decoded and trimmed: a page of 500 pods makes some 60,000
+    dicts and lists, and every 700 new containers start a collection, whose older generations walk the whole
+    heap of the az process (its modules and models). Decoded JSON holds no reference cycles, so those
+    collections free nothing and only cost time; reference counting still frees each page as it goes."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def empty_snapshot(server=None):
@@ -286,22 +419,43 @@ def empty_snapshot(server=None):
     return snapshot
 
 
-def _read_all(lister, snapshot, lists):
-    for index, (resource, path, field_selector, metadata_only) in enumerate(lists):
+def _read_all(lister, snapshot, lists, workers=WORKERS):
+    """List every kind into the snapshot: the first kind's first request alone, then `workers` threads."""
+    def read(entry):
+        resource, path, field_selector, metadata_only = entry
         try:
-            snapshot[resource] = lister.pages(resource, path, field_selector, metadata_only)
-        except Skip as skipped:
-            snapshot["missing"][resource] = skipped.args[0]["message"]
-            snapshot["warnings"].append(skipped.args[0])
-        except Stop as stop:
-            for later, *_ in lists[index:]:
-                snapshot["missing"][later] = stop.message
-            snapshot["warnings"].append(warning(stop.rule, stop.message, lister.server))
-            return
+            return lister.pages(resource, path, field_selector, metadata_only)
+        except (Skip, Stop) as failed:
+            return failed
+        finally:
+            lister.answered.set()  # whatever happened, the others need not wait for the first answer
+
+    if not lists:
+        return
+    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="azurelinux-kube")
+    try:
+        futures = [pool.submit(read, lists[0])]
+        lister.answered.wait()
+        futures += [pool.submit(read, entry) for entry in lists[1:]]
+        results = [future.result() for future in futures]
+    except BaseException:  # Ctrl+C: no other kind is started, and the caller's lister.close() ends the others
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    for (resource, *_), result in zip(lists, results):
+        if isinstance(result, list):
+            snapshot[resource] = result
+        elif isinstance(result, Skip):
+            snapshot["missing"][resource] = result.args[0]["message"]
+            snapshot["warnings"].append(result.args[0])
+        else:  # stopped, here or in another worker
+            snapshot["missing"][resource] = lister.stopped.message
+    if lister.stopped is not None:
+        snapshot["warnings"].append(warning(lister.stopped.rule, lister.stopped.message, lister.server))
 
 
 def read_workloads(credentials, get_aad_token, timeout=TIMEOUT, page_size=PAGE_SIZE, lists=LISTS,
-                   sleep=time.sleep):
+                   sleep=time.sleep, workers=WORKERS):  # pylint: disable=too-many-arguments
     """The snapshot of a cluster's workloads (see the module's docstring); never raises for what the cluster or
     the network does: each failure is a warning in the snapshot, and what was read is kept."""
     snapshot = empty_snapshot()
@@ -321,15 +475,19 @@ def read_workloads(credentials, get_aad_token, timeout=TIMEOUT, page_size=PAGE_S
                             f"{error}), so {NOT_CHECKED}; sign in again with az login.")
     with tempfile.TemporaryDirectory(prefix="azurelinux-kube-") as folder:
         try:
-            session = session_for(target, folder, token)
+            files = certificate_files(target, folder)
         except OSError as error:
             return _give_up(snapshot, "workload-read-kubeconfig", f"The kubeconfig's certificates could not be "
                                                                   f"written to a private temporary folder ({error}), "
                                                                   f"so {NOT_CHECKED}.")
-        with session:
-            lister = Lister(session, target["server"], timeout, page_size, target["entra"], sleep)
-            _read_all(lister, snapshot, lists)
-            snapshot["requests"] = lister.requests
+        lister = Lister(lambda: session_for(target, files, token), target["server"], timeout, page_size,
+                        target["entra"], sleep, workers)
+        try:
+            with cycle_collection_paused():
+                _read_all(lister, snapshot, lists, workers)
+        finally:
+            lister.close()
+        snapshot["requests"] = lister.requests
     return snapshot
 
 

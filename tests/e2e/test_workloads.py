@@ -268,6 +268,27 @@ def test_workloads_that_fit_the_new_os_stay_quiet(az, emulator, rg, seed_cluster
     assert_no_token_shown(emulator, result)
 
 
+def test_a_cluster_of_many_pages_is_read_whole_compressed_and_the_last_page_counts(az, emulator, rg, seed_cluster):
+    cluster = seed_cluster([SYSTEM, pool_spec("web")])
+    web = k8s.pool_nodes("web", 6)
+    families = [{"nodes": web}] + [k8s.deployment("shop", f"svc-{i:03}", web, replicas=5) for i in range(230)]
+    families.append(k8s.deployment("zz", "pinned", web, replicas=2, spec=pinned({OS_SKU: "Ubuntu"})))  # page 3
+    seed_workloads(emulator, rg, cluster, *families)
+    result = migrate(az, rg, cluster, "--dry-run")
+    assert result.code == 1, result
+    plan = by_pool(result)["web"]
+    assert plan["action"] == "refused" and "Deployment zz/pinned requires" in plan["reason"]
+    log = kube_log(emulator, rg, cluster)
+    pods = [e for e in log if e["path"] == "/api/v1/pods"]
+    assert log[0] is pods[0] and len(pods) == 3  # 1,152 pods: ceil(1152/500) pages, the first request alone
+    assert [("continue" in e["query"]) for e in pods] == [False, True, True]
+    assert len(log) == result.json["workloads"]["requests"] == 3 + 6  # pods, then one page of each other kind
+    assert all("gzip" in e["acceptEncoding"] for e in log)
+    assert [e["encoding"] for e in pods] == ["gzip"] * 3  # over 128 KiB: compressed, as kube-apiserver does
+    assert [e["encoding"] for e in log if e["path"] == "/api/v1/nodes"] == ["identity"]  # 6 nodes: as it is
+    assert result.json["workloads"]["notRead"] == [] and "Traceback" not in result.err
+
+
 def test_bare_pods_and_ubuntu_host_paths_are_warnings_and_the_plan_goes_on(az, emulator, rg, seed_cluster):
     cluster = seed_cluster([SYSTEM, pool_spec("web")])
     web = k8s.pool_nodes("web", 2)

@@ -87,10 +87,10 @@ def test_the_snapshot_feeds_the_analysis(kube_api):
 def test_an_expired_continue_token_starts_the_list_over_once(kube_api):
     kube_api.seed(small_cluster("expired", expireContinue=1))
     snapshot = read(kube_api, "expired", page_size=2)
-    assert snapshot["warnings"] == [] and len(snapshot["nodes"]) == 3
+    assert snapshot["warnings"] == [] and len(snapshot["nodes"]) == 3 and len(snapshot["pods"]) == 4
     kube_api.seed(small_cluster("expired-twice", expireContinue=2))
-    snapshot = read(kube_api, "expired-twice", page_size=2)
-    assert list(snapshot["missing"]) == ["nodes"] and len(snapshot["pods"]) == 4
+    snapshot = read(kube_api, "expired-twice", page_size=2, workers=1)  # one worker: pods, the first kind, expire
+    assert list(snapshot["missing"]) == ["pods"] and len(snapshot["nodes"]) == 3
     assert "410 Gone" in snapshot["warnings"][0]["message"]
 
 
@@ -207,8 +207,9 @@ def test_verification_is_never_turned_off(tmp_path):
     cluster = {"server": "https://k.example:443", "insecure-skip-tls-verify": True}  # and no certificate authority
     target = kube.endpoint({"clusters": [{"name": "c", "cluster": cluster}],
                             "users": [{"name": "u", "user": {"token": "t"}}]})
-    with kube.session_for(target, str(tmp_path), "t") as session:
-        assert session.verify is True and session.trust_env is False
+    files = kube.certificate_files(target, str(tmp_path))
+    with kube.session_for(target, files, "t") as session:
+        assert files["verify"] is True and session.verify is True and session.trust_env is False
 
 
 # ---- servers that do not answer ---------------------------------------------------------------
@@ -256,28 +257,145 @@ class FakeResponse:
     def __init__(self, status, body=None, headers=None):
         self.status_code, self.body, self.headers = status, body or {}, headers or {}
         self.text = json.dumps(self.body)
+        self.closed = False
 
     def json(self):
         return self.body
+
+    def iter_content(self, chunk_size):
+        assert chunk_size is None  # one read of the whole body
+        yield self.text.encode()
+
+    def close(self):
+        self.closed = True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 class FakeSession:
     def __init__(self, responses):
         self.responses = list(responses)
 
-    def get(self, url, params, headers, timeout, allow_redirects):  # pylint: disable=unused-argument
+    def get(self, url, params, headers, timeout, allow_redirects, stream):  # pylint: disable=unused-argument
+        assert stream  # read in one go by the lister, not in requests' chunks
         return self.responses.pop(0)
 
 
 def test_a_short_retry_after_is_waited_once_and_a_long_one_skips_the_kind():
     waited = []
     page = {"kind": "NodeList", "metadata": {}, "items": [{"metadata": {"name": "n1"}}]}
-    lister = kube.Lister(FakeSession([FakeResponse(429, headers={"Retry-After": "1"}), FakeResponse(200, page)]),
-                         "https://x", sleep=waited.append)
+    first = FakeResponse(429, headers={"Retry-After": "1"})
+    lister = kube.Lister(lambda: FakeSession([first, FakeResponse(200, page)]), "https://x", sleep=waited.append)
     assert lister.pages("nodes", "/api/v1/nodes") == [{"metadata": {"name": "n1"}}]
-    assert waited == [1] and lister.requests == 2
-    lister = kube.Lister(FakeSession([FakeResponse(429, {"message": "slow down"}, {"Retry-After": "60"})]),
+    assert waited == [1] and lister.requests == 2 and first.closed  # its connection went back to the pool
+    lister = kube.Lister(lambda: FakeSession([FakeResponse(429, {"message": "slow down"}, {"Retry-After": "60"})]),
                          "https://x", sleep=waited.append)
     with pytest.raises(kube.Skip) as skipped:
         lister.pages("nodes", "/api/v1/nodes")
     assert "429" in skipped.value.args[0]["message"] and waited == [1]
+
+
+# ---- how the pages come ------------------------------------------------------------------------
+@pytest.mark.parametrize("head, expected", [
+    (b'{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"7","continue":"abc"},"items":[{"x"',
+     {"resourceVersion": "7", "continue": "abc"}),
+    (b' {\n "kind" : "PodList" ,\n "metadata" : { "continue" : "a" } }', {"continue": "a"}),
+    (b'{"items":[],"metadata":{"continue":"a"}}', None),  # items first: the whole page tells
+    (b'{"kind":"PodList","metadata":{"continue":"ab', None),  # cut within the metadata
+    (b'[1,2]', None), (b'', None), (b'{"metadata":[1]}', None), (b'{"kind" "x"}', None), (b'{"a":1 "b":2}', None),
+])
+def test_the_continue_token_is_read_from_the_head_of_a_page_or_not_at_all(head, expected):
+    assert kube.list_metadata(head) == expected
+
+
+def paged_session(pages):
+    """A session whose GETs answer `pages` in turn (bodies as bytes)."""
+    answers = iter(pages)
+
+    class Session:
+        def get(self, url, params, headers, timeout, allow_redirects, stream):  # pylint: disable=unused-argument
+            return FakeBody(next(answers))
+
+        def close(self):
+            pass
+    return Session()
+
+
+class FakeBody(FakeResponse):
+    def __init__(self, body):
+        super().__init__(200)
+        self.raw_body = body
+
+    def iter_content(self, chunk_size):
+        yield self.raw_body
+
+
+def node_page(names, token, items_first=False):
+    items = [{"metadata": {"name": n}} for n in names]
+    metadata = {"continue": token} if token else {}
+    page = {"items": items, "metadata": metadata} if items_first else {"kind": "NodeList", "metadata": metadata,
+                                                                       "items": items}
+    return json.dumps(page).encode()
+
+
+@pytest.mark.parametrize("items_first", [False, True])
+def test_the_next_page_is_asked_for_before_this_one_is_decoded_where_its_head_allows(monkeypatch, items_first):
+    events = []
+    trim = kube.objects.trim
+    monkeypatch.setattr(kube.objects, "trim", lambda resource, item: events.append(("trim", item["metadata"]["name"]))
+                        or trim(resource, item))
+    pages = [node_page(["n1"], "t1", items_first), node_page(["n2"], "t2", items_first), node_page(["n3"], None)]
+    lister = kube.Lister(lambda: paged_session(pages), "https://x", workers=1)
+    fetch = lister.fetch
+    monkeypatch.setattr(lister, "fetch", lambda path, params, headers: events.append(("get", params.get("continue")))
+                        or fetch(path, params, headers))  # asked for, on the thread that decodes
+    try:
+        assert [n["metadata"]["name"] for n in lister.pages("nodes", "/api/v1/nodes")] == ["n1", "n2", "n3"]
+    finally:
+        lister.close()
+    if items_first:  # no head to read the token from: one page after the other, each decoded first
+        assert events == [("get", None), ("trim", "n1"), ("get", "t1"), ("trim", "n2"), ("get", "t2"),
+                          ("trim", "n3")]
+    else:  # page 2 is on its way while page 1 is decoded
+        assert events == [("get", None), ("get", "t1"), ("trim", "n1"), ("get", "t2"), ("trim", "n2"),
+                          ("trim", "n3")]
+    assert lister.requests == 3
+
+
+def test_kinds_are_read_side_by_side_once_the_server_has_answered(kube_api):
+    kube_api.seed(small_cluster("side"))
+    before = len(kube_api.api.log)
+    snapshot = read(kube_api, "side", workers=2)
+    log = kube_api.api.log[before:]
+    assert log[0]["path"] == "/api/v1/pods"  # the longest list first, alone
+    assert snapshot["warnings"] == [] and snapshot["requests"] == len(log) == 7
+    assert [r for r in kube.objects.RESOURCES if snapshot[r]] == ["nodes", "pods", "poddisruptionbudgets",
+                                                                  "deployments", "replicasets"]
+
+
+def test_an_interrupted_read_stops_at_the_next_request_and_lets_the_interrupt_through(kube_api, monkeypatch):
+    nodes = k.pool_nodes("np1", 4)
+    families = [{"nodes": nodes}] + [k.deployment("shop", f"svc-{i}", nodes, replicas=5) for i in range(40)]
+    kube_api.seed(dict(k.merge(*families), resourceGroup=RG, name="interrupted"))
+    status, answer = kube_api.credentials(RG, "interrupted")
+
+    class Interrupted(kube.threading.Event):
+        def wait(self, timeout=None):  # Ctrl+C while the first answer is awaited
+            raise KeyboardInterrupt
+
+    class Lister(kube.Lister):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.answered = Interrupted()
+
+    monkeypatch.setattr(kube, "Lister", Lister)
+    before = len(kube_api.api.log)
+    with pytest.raises(KeyboardInterrupt):
+        kube.read_workloads(answer, no_token, page_size=2)  # 100 pages of pods, were it not stopped
+    time.sleep(0.5)  # what was on its way ends
+    paths = [e["path"] for e in kube_api.api.log[before:]]
+    assert status == 200 and len(paths) <= 3 and set(paths) <= {"/api/v1/pods"}
