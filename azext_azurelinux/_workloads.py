@@ -58,15 +58,18 @@ def _cordon(plan):
 def judge(plans, snapshot, versions):
     """Add each draining plan's workload findings; refuse, in place, the plans with an error. Only `migrate` plans
     are judged: a resumed plan's drain began already. `versions`: {pool: Kubernetes version}."""
-    from azext_azurelinux.workloads import analysis
+    from azext_azurelinux.workloads import analysis, kube
     draining = _draining(plans)
     if not draining:
         return
-    view = analysis.ClusterView(snapshot)
-    blockers = analysis.cluster_blockers(view)
-    for plan in draining:
-        findings = blockers + analysis.analyse(view, plan["pool"], plan["osSkuAfter"], versions.get(plan["pool"]),
-                                               plan["strategy"], _cordon(plan), new_pool_name=plan.get("newPool"))
+    with kube.cycle_collection_paused():  # thousands of small objects, none in a cycle
+        view = analysis.ClusterView(snapshot)
+        blockers = analysis.cluster_blockers(view)
+        judged = [(plan, analysis.analyse(view, plan["pool"], plan["osSkuAfter"], versions.get(plan["pool"]),
+                                          plan["strategy"], _cordon(plan), new_pool_name=plan.get("newPool")))
+                  for plan in draining]
+    for plan, found in judged:
+        findings = blockers + found
         errors = [f for f in findings if f["severity"] == analysis.ERROR]
         plan["findings"] = plan["findings"] + [f for f in findings if f not in errors[:1]]
         if errors:

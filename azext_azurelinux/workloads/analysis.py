@@ -179,13 +179,20 @@ def _drain_blockers(view, pods, pool, strategy, cordon):
 def workloads_on(view, pods):
     """The Workloads the pool's pods belong to, each once, with how many of its pods the pool runs (static pods of
     the nodes themselves left out)."""
-    found = {}
+    found, by_owner = {}, {}  # by_owner: a pod's controller (or the bare pod) -> its Workload, resolved once
     for pod in pods:
         owner = controller(pod)
-        if owner is not None and owner.get("kind") == "Node":
+        if owner is None:
+            key = ("Pod",) + name_of(pod)
+        elif owner.get("kind") == "Node":
             continue
-        workload = view.workload_of(pod)
-        found.setdefault(workload.value, workload).pods += 1
+        else:
+            key = (owner.get("kind"), name_of(pod)[0], owner.get("name"))
+        workload = by_owner.get(key)
+        if workload is None:
+            workload = view.workload_of(pod)
+            workload = by_owner[key] = found.setdefault(workload.value, workload)
+        workload.pods += 1
     return [found[k] for k in sorted(found)]
 
 

@@ -28,13 +28,16 @@ NOT_EVICTED_OWNERS = ("DaemonSet", "Node")  # a drain leaves DaemonSet pods; a N
 def _metadata(item, labels=True, owners=False):
     meta = item.get("metadata") or {}
     kept = {"name": meta.get("name")}
-    if meta.get("namespace"):
-        kept["namespace"] = meta["namespace"]
-    if labels and meta.get("labels"):
-        kept["labels"] = dict(meta["labels"])
-    if owners and meta.get("ownerReferences"):
+    namespace = meta.get("namespace")
+    if namespace:
+        kept["namespace"] = namespace
+    found = meta.get("labels") if labels else None
+    if found:
+        kept["labels"] = found  # the decoded mapping itself, not a copy: nothing else holds or changes it
+    found = meta.get("ownerReferences") if owners else None
+    if found:
         kept["ownerReferences"] = [{"kind": o.get("kind"), "name": o.get("name"), "controller": o.get("controller")}
-                                   for o in meta["ownerReferences"]]
+                                   for o in found]
     return kept
 
 
@@ -97,8 +100,13 @@ def trim(resource, item):
 
 def controller(item):
     """The ownerReference that controls an object (controller: true, else the first), or None."""
-    owners = (item.get("metadata") or {}).get("ownerReferences") or []
-    return next((o for o in owners if o.get("controller")), owners[0] if owners else None)
+    owners = (item.get("metadata") or {}).get("ownerReferences")
+    if not owners:
+        return None
+    for owner in owners:  # a loop, not next(generator): called for every pod, several times
+        if owner.get("controller"):
+            return owner
+    return owners[0]
 
 
 def name_of(item):
