@@ -18,8 +18,9 @@ workloads whose required placement the new OS (or, for a new pool, the new pool'
 match, bare pods, and host paths that exist only on Ubuntu. A budget that `cluster_blockers`
 reports is not reported again here. Rules with no data (a list that could not be read) stay quiet.
 """
-from azext_azurelinux.workloads.objects import ClusterView, controller, evicted_by_drain, name_of
-from azext_azurelinux.workloads.selectors import describe, misfits, selects
+from azext_azurelinux.workloads.objects import (ClusterView, controller, evicted_by_drain,
+                                                evicted_regardless_of_budgets, is_ready, name_of)
+from azext_azurelinux.workloads.selectors import describe, misfits
 
 ERROR, WARNING = "error", "warning"
 IN_PLACE, NEW_POOL = "in-place", "new-pool"
@@ -142,34 +143,58 @@ def _health(status):
     return f" ({', '.join(parts)})" if parts else ""
 
 
+def _refuses(budget, pod):
+    """Whether the eviction API refuses the pod for its one budget, which allows 0 disruptions now (kube-apiserver's
+    eviction.go): a ready pod always; an unready one unless the budget's unhealthyPodEvictionPolicy is AlwaysAllow
+    or its healthy pods meet the desired ones (IfHealthyBudget, the default)."""
+    if is_ready(pod):
+        return True
+    spec, status = budget.get("spec") or {}, budget.get("status") or {}
+    if spec.get("unhealthyPodEvictionPolicy") == "AlwaysAllow":
+        return False
+    desired, healthy = status.get("desiredHealthy"), status.get("currentHealthy") or 0
+    return not (isinstance(desired, int) and 0 < desired <= healthy)
+
+
 def _drain_blockers(view, pods, pool, strategy, cordon):
-    """Budgets that allow no disruption now and select pods that the pool's drain would evict."""
-    by_namespace = {}
+    """The budgets that make the drain fail on this pool: pods selected by more than one budget (the eviction API
+    refuses them whatever the budgets allow), and budgets that allow no disruption now over pods they guard."""
+    refused, overlapping = {}, {}
     for pod in pods:
-        if evicted_by_drain(pod):
-            by_namespace.setdefault(name_of(pod)[0], []).append(pod)
+        if not evicted_by_drain(pod) or evicted_regardless_of_budgets(pod):
+            continue
+        budgets = view.budgets_of(pod)
+        if len(budgets) > 1:
+            overlapping.setdefault(tuple(name_of(b) for b in budgets), []).append(pod)
+        elif budgets and (budgets[0].get("status") or {}).get("disruptionsAllowed") == 0 and \
+                unsatisfiable(budgets[0]) is None and _refuses(budgets[0], pod):
+            refused.setdefault(name_of(budgets[0]), (budgets[0], []))[1].append(pod)
     drain = "the drain of the old pool's delete" if strategy == NEW_POOL else "the drain of the in-place OS change"
+    fails = f"so {drain} would fail after drainTimeoutInMinutes (UpgradeFailed) and leave the pool Failed"
+    cordoned = ("with --undrainable-node-behavior Cordon AKS cordons the nodes it cannot drain (label "
+                "kubernetes.azure.com/upgrade-status=Quarantined) and carries on, leaving them on the old OS")
     found = []
-    for budget in view.budgets:
-        status = budget.get("status") or {}
-        if status.get("disruptionsAllowed") != 0 or unsatisfiable(budget) is not None:
-            continue
-        namespace, name = name_of(budget)
-        selector = (budget.get("spec") or {}).get("selector")
-        count = sum(1 for p in by_namespace.get(namespace, ())
-                    if selects(selector, (p.get("metadata") or {}).get("labels")))
-        if not count:
-            continue
-        what = (f"PodDisruptionBudget {namespace}/{name} allows 0 disruptions now{_health(status)} and selects "
-                f"{count} pod(s) on pool {pool}")
+    for names, guarded in sorted(overlapping.items()):
+        budgets = ", ".join(f"{namespace}/{name}" for namespace, name in names)
+        pods_named = ", ".join(name_of(p)[1] for p in guarded[:3]) + (" ..." if len(guarded) > 3 else "")
+        what = (f"{len(guarded)} pod(s) on pool {pool} ({pods_named}) are selected by more than one "
+                f"PodDisruptionBudget ({budgets}), and the eviction API refuses such a pod whatever the budgets "
+                "allow (500: This pod has more than one PodDisruptionBudget)")
+        fix = "make the budgets' selectors disjoint or delete all but one"
+        message = (f"{what}: {cordoned}; {fix}, then migrate again to finish them." if cordon else
+                   f"{what}, {fails}; {fix}, or give --undrainable-node-behavior Cordon.")
+        found.append(finding("workload-pdb-overlap", WARNING if cordon else ERROR,
+                             ", ".join(f"PodDisruptionBudget/{n}/{b}" for n, b in names), message))
+    for (namespace, name), (budget, guarded) in sorted(refused.items(), key=lambda entry: entry[0]):
+        what = (f"PodDisruptionBudget {namespace}/{name} allows 0 disruptions now{_health(budget.get('status') or {})}"
+                f" and guards {len(guarded)} pod(s) on pool {pool} that it will not let the drain evict")
         if cordon:
-            message = (f"{what}: with --undrainable-node-behavior Cordon AKS cordons the nodes it cannot drain "
-                       "(label kubernetes.azure.com/upgrade-status=Quarantined) and carries on, leaving them on the "
-                       "old OS; fix the budget or wait until its pods are ready, then migrate again to finish them.")
+            message = (f"{what}: {cordoned}; fix the budget or wait until its pods are ready, then migrate again "
+                       "to finish them.")
         else:
-            message = (f"{what}, so {drain} would fail after drainTimeoutInMinutes (UpgradeFailed) and leave the pool "
-                       "Failed; give --undrainable-node-behavior Cordon, fix the budget (a lower minAvailable or a "
-                       "higher maxUnavailable), or wait until its pods are ready.")
+            message = (f"{what}, {fails}; give --undrainable-node-behavior Cordon, fix the budget (a lower "
+                       "minAvailable, a higher maxUnavailable, or unhealthyPodEvictionPolicy AlwaysAllow), or wait "
+                       "until its pods are ready.")
         found.append(finding("workload-pdb-blocks-drain", WARNING if cordon else ERROR,
                              f"PodDisruptionBudget/{namespace}/{name}", message))
     return found

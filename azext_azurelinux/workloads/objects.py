@@ -14,7 +14,7 @@ or none), and which pods each pool runs.
 """
 import re
 
-from azext_azurelinux.workloads.selectors import NodeLabels
+from azext_azurelinux.workloads.selectors import NodeLabels, selects
 
 RESOURCES = ("nodes", "pods", "poddisruptionbudgets", "daemonsets", "deployments", "statefulsets", "replicasets")
 POOL_LABELS = ("kubernetes.azure.com/agentpool", "agentpool")
@@ -67,15 +67,28 @@ def _template(item):
 
 
 def _pod(item):
-    if (item.get("status") or {}).get("phase") in FINISHED_PHASES:
+    status = item.get("status") or {}
+    phase = status.get("phase")
+    if phase in FINISHED_PHASES:
         return None
-    return {"metadata": _metadata(item, owners=True), "spec": _pod_spec(item.get("spec"), node=True)}
+    kept = {"metadata": _metadata(item, owners=True), "spec": _pod_spec(item.get("spec"), node=True)}
+    deleting = (item.get("metadata") or {}).get("deletionTimestamp")
+    if deleting:
+        kept["metadata"]["deletionTimestamp"] = deleting
+    conditions = status.get("conditions")
+    if phase or conditions is not None:  # the phase and the Ready condition: what the eviction API reads
+        kept["status"] = {"phase": phase}
+        if isinstance(conditions, list):
+            kept["status"]["conditions"] = [{"type": "Ready", "status": c.get("status")} for c in conditions
+                                            if c.get("type") == "Ready"]
+    return kept
 
 
 def _budget(item):
     spec, status = item.get("spec") or {}, item.get("status") or {}
     return {"metadata": _metadata(item, labels=False),
-            "spec": {k: spec[k] for k in ("minAvailable", "maxUnavailable", "selector") if k in spec},
+            "spec": {k: spec[k] for k in ("minAvailable", "maxUnavailable", "selector", "unhealthyPodEvictionPolicy")
+                     if k in spec},
             "status": {k: status[k] for k in ("expectedPods", "disruptionsAllowed", "currentHealthy",
                                               "desiredHealthy") if k in status}}
 
@@ -147,7 +160,7 @@ class ClusterView:
                 self.controllers[(kind,) + name_of(item)] = item
         self.pods = snapshot.get("pods") or []
         self.budgets = snapshot.get("poddisruptionbudgets") or []
-        self._by_pool = None
+        self._by_pool, self._budgets_of = None, None
 
     def pool_of(self, node_name):
         node = self.nodes.get(node_name)
@@ -174,6 +187,36 @@ class ClusterView:
                 self._by_pool.setdefault(pools[node], []).append(pod)
         return self._by_pool.get(pool, [])
 
+    def budgets_of(self, pod):
+        """The budgets that select the pod (the eviction API asks every budget of its namespace)."""
+        if self._budgets_of is None:
+            self._budgets_of = self._index_budgets()
+        return self._budgets_of.get(id(pod), ())
+
+    def _index_budgets(self):
+        """{id(pod): [budgets that select it]}, once per view: a budget with matchLabels looks only at the pods
+        that carry its first label, not at every pod of its namespace."""
+        by_label, by_namespace = {}, {}
+        for pod in self.pods:
+            namespace = name_of(pod)[0]
+            by_namespace.setdefault(namespace, []).append(pod)
+            for key, value in ((pod.get("metadata") or {}).get("labels") or {}).items():
+                if isinstance(value, str):
+                    by_label.setdefault((namespace, key, value), []).append(pod)
+        found = {}
+        for budget in self.budgets:
+            namespace = name_of(budget)[0]
+            selector = (budget.get("spec") or {}).get("selector")
+            if not isinstance(selector, dict):
+                continue  # a null selector selects nothing
+            first = next(iter((selector.get("matchLabels") or {}).items()), None)
+            candidates = (by_label.get((namespace,) + first, ()) if first and isinstance(first[1], str) else
+                          by_namespace.get(namespace, ()))
+            for pod in candidates:
+                if selects(selector, (pod.get("metadata") or {}).get("labels")):
+                    found.setdefault(id(pod), []).append(budget)
+        return found
+
     def workload_of(self, pod):
         """The Workload a pod stands for: its controller's template where it was read, else the pod's own spec."""
         namespace, name = name_of(pod)
@@ -194,6 +237,22 @@ class ClusterView:
                 spec = ((deployment.get("spec") or {}).get("template") or {}).get("spec")
             return Workload("Deployment", namespace, parent.get("name"), spec, node)
         return Workload(kind, namespace, owner_name, spec, node)
+
+
+def evicted_regardless_of_budgets(pod):
+    """Whether the eviction API deletes the pod without asking any budget: Pending, or already being deleted
+    (kube-apiserver's canIgnorePDB; finished pods are not listed)."""
+    return (pod.get("status") or {}).get("phase") == "Pending" or \
+        bool((pod.get("metadata") or {}).get("deletionTimestamp"))
+
+
+def is_ready(pod):
+    """The pod's Ready condition, as the eviction API reads health; a pod whose conditions were not read counts as
+    ready (the stricter case)."""
+    status = pod.get("status")
+    if not status or "conditions" not in status:
+        return True
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in status["conditions"])
 
 
 def evicted_by_drain(pod):

@@ -145,7 +145,8 @@ def test_a_budget_allowing_no_disruption_refuses_its_pool_and_cordon_makes_it_a_
     web_plan = plans["web"]
     assert web_plan["action"] == "refused" and web_plan["outcome"] == "refused"
     assert web_plan["reason"].startswith("PodDisruptionBudget shop/cart allows 0 disruptions now (2 healthy, "
-                                         "2 desired, 3 expected) and selects 3 pod(s) on pool web")
+                                         "2 desired, 3 expected) and guards 2 pod(s) on pool web that it will "
+                                         "not let the drain evict")  # the unready third one it lets go
     for way_out in ("--undrainable-node-behavior Cordon", "fix the budget", "wait until its pods are ready"):
         assert way_out in web_plan["reason"]
     assert plans["batch"]["action"] == "migrate" and plans["batch"]["outcome"] == "succeeded"  # not its pods
@@ -161,6 +162,25 @@ def test_a_budget_allowing_no_disruption_refuses_its_pool_and_cordon_makes_it_a_
     assert len(warned(cordon, "web")) == 1 and "PodDisruptionBudget shop/cart allows 0 disruptions now" in \
         warned(cordon, "web")[0] and "AKS cordons the nodes it cannot drain" in warned(cordon, "web")[0]
     assert_no_token_shown(emulator, result, cordon)
+
+
+def test_pods_under_two_budgets_refuse_their_pool_as_the_eviction_api_would(az, emulator, rg, seed_cluster):
+    cluster = seed_cluster([SYSTEM, pool_spec("web"), pool_spec("batch")])
+    web = k8s.pool_nodes("web", 2)
+    every_app = k8s.budget("shop", "apps", {"matchExpressions": [{"key": "app", "operator": "Exists"}]}, 3,
+                           max_unavailable=1)
+    seed_workloads(emulator, rg, cluster, {"nodes": web + k8s.pool_nodes("batch", 1)}, shop(web, replicas=3),
+                   cart_budget(3, max_unavailable=1), {"poddisruptionbudgets": [every_app]})
+    result = migrate(az, rg, cluster, "--dry-run")
+    assert result.code == 1, result
+    plans = by_pool(result)
+    assert plans["web"]["action"] == "refused" and plans["web"]["preflight"]["rule"] == "workload-pdb-overlap"
+    assert "3 pod(s) on pool web" in plans["web"]["reason"] and "(shop/apps, shop/cart)" in plans["web"]["reason"]
+    assert plans["batch"]["action"] == "migrate"  # both budgets allow a disruption: only the overlap blocks
+    cordon = migrate(az, rg, cluster, "--dry-run", "--undrainable-node-behavior", "Cordon")
+    assert cordon.code == 0, cordon
+    assert [f["rule"] for f in by_pool(cordon)["web"]["findings"]] == ["workload-pdb-overlap"]
+    assert len(warned(cordon, "web")) == 1 and "more than one PodDisruptionBudget" in warned(cordon, "web")[0]
 
 
 # ---- workloads pinned to the old OS ---------------------------------------------------------------------------------

@@ -179,7 +179,8 @@ def daemonset(namespace, name, nodes, spec=None, runs_on=None):
     return {"daemonsets": [controller], "pods": pods}
 
 
-def budget(namespace, name, selector, expected, healthy=None, min_available=None, max_unavailable=None):
+def budget(namespace, name, selector, expected, healthy=None, min_available=None, max_unavailable=None,
+           unhealthy_pod_eviction_policy=None):
     """A PodDisruptionBudget with the status the disruption controller computes: percentages round up."""
     healthy = expected if healthy is None else healthy
 
@@ -195,6 +196,8 @@ def budget(namespace, name, selector, expected, healthy=None, min_available=None
         desired = expected - scaled(0 if max_unavailable is None else max_unavailable)
         spec = {"maxUnavailable": 0 if max_unavailable is None else max_unavailable}
     spec["selector"] = selector
+    if unhealthy_pod_eviction_policy:
+        spec["unhealthyPodEvictionPolicy"] = unhealthy_pod_eviction_policy
     return {"metadata": _meta("PodDisruptionBudget", name, namespace),
             "spec": spec,
             "status": {"observedGeneration": 1, "expectedPods": expected, "currentHealthy": healthy,

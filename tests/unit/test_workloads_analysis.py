@@ -99,7 +99,8 @@ def test_a_budget_allowing_no_disruption_over_pods_on_the_pool_refuses_it_and_of
     assert (found["rule"], found["severity"], found["value"]) == \
         ("workload-pdb-blocks-drain", "error", "PodDisruptionBudget/shop/web")
     message = found["message"]
-    for words in ("shop/web", "allows 0 disruptions now (2 healthy, 2 desired, 3 expected)", "3 pod(s) on pool np1",
+    for words in ("shop/web", "allows 0 disruptions now (2 healthy, 2 desired, 3 expected)",
+                  "guards 2 pod(s) on pool np1 that it will not let the drain evict",  # the unready one it would
                   "UpgradeFailed", "--undrainable-node-behavior Cordon", "fix the budget", "wait until its pods"):
         assert words in message
     assert message.count(".") == 1 and message.endswith(".")
@@ -129,6 +130,64 @@ def test_the_new_pool_strategy_names_the_old_pools_delete():
 ])
 def test_budgets_that_do_not_block_this_pools_drain_stay_quiet(pdb, family):
     assert analyse(snapshot(family, {"poddisruptionbudgets": [pdb]})) == []
+
+
+# ---- what the eviction API does with each pod (kube-apiserver's eviction.go) -------------------
+def test_unready_pods_are_guarded_only_while_the_budget_is_short_of_healthy_pods_unless_always_allow():
+    def guarded(ready, healthy, policy=None):
+        pdb = k.budget("shop", "web", {"matchLabels": {"app": "web"}}, 3, healthy=healthy, min_available=2,
+                       unhealthy_pod_eviction_policy=policy)
+        found = analyse(snapshot(web(ready=ready), {"poddisruptionbudgets": [pdb]}))
+        return [int(f["message"].split(" guards ")[1].split()[0]) for f in found]
+
+    assert guarded(ready=1, healthy=1) == [3]  # short of healthy pods (IfHealthyBudget): ready and unready alike
+    assert guarded(ready=1, healthy=1, policy="IfHealthyBudget") == [3]
+    assert guarded(ready=1, healthy=1, policy="AlwaysAllow") == [1]  # the unready ones may always go
+    assert guarded(ready=0, healthy=0, policy="AlwaysAllow") == []  # nothing it guards: the drain goes through
+    assert guarded(ready=2, healthy=2) == [2]  # healthy enough: the unready one may go, the ready ones may not
+
+
+def test_pending_pods_and_pods_being_deleted_are_evicted_whatever_the_budget_says():
+    family = web(ready=0)
+    for pod in family["pods"][:2]:
+        pod["status"]["phase"] = "Pending"
+    family["pods"][2]["metadata"]["deletionTimestamp"] = "2026-12-06T10:00:00Z"
+    pdb = k.budget("shop", "web", {"matchLabels": {"app": "web"}}, 3, healthy=0, min_available=2)
+    assert analyse(snapshot(family, {"poddisruptionbudgets": [pdb]})) == []
+    assert analyse(snapshot(web(ready=0), {"poddisruptionbudgets": [pdb]}))  # running: guarded
+
+
+def test_pods_selected_by_two_budgets_cannot_be_evicted_whatever_the_budgets_allow():
+    wide = k.budget("shop", "all", {"matchExpressions": [{"key": "app", "operator": "Exists"}]}, 3,
+                    max_unavailable=1)
+    narrow = k.budget("shop", "web", {"matchLabels": {"app": "web"}}, 3, max_unavailable=1)
+    snap = snapshot(web(), {"poddisruptionbudgets": [wide, narrow]})
+    [found] = analyse(snap)
+    assert (found["rule"], found["severity"]) == ("workload-pdb-overlap", "error")
+    assert found["value"] == "PodDisruptionBudget/shop/all, PodDisruptionBudget/shop/web"
+    for words in ("3 pod(s) on pool np1", "more than one PodDisruptionBudget (shop/all, shop/web)", "500",
+                  "UpgradeFailed", "selectors disjoint", "--undrainable-node-behavior Cordon"):
+        assert words in found["message"], found["message"]
+    [warned] = analyse(snap, cordon=True)
+    assert (warned["rule"], warned["severity"]) == ("workload-pdb-overlap", "warning")
+    assert "AKS cordons the nodes it cannot drain" in warned["message"]
+    elsewhere = k.deployment("shop", "web", OTHER, replicas=3)  # the pods are on another pool
+    assert analyse(snapshot(elsewhere, {"poddisruptionbudgets": [wide, narrow]})) == []
+    other_namespace = k.budget("ops", "web", {"matchLabels": {"app": "web"}}, 3, max_unavailable=1)
+    assert analyse(snapshot(web(), {"poddisruptionbudgets": [narrow, other_namespace]})) == []
+    daemons = k.daemonset("shop", "agent", NP1)  # a drain leaves them where they are
+    assert analyse(snapshot(daemons, {"poddisruptionbudgets": [
+        k.budget("shop", "a1", {"matchLabels": {"app": "agent"}}, 3, max_unavailable=1),
+        k.budget("shop", "a2", {}, 3, max_unavailable=1)]})) == []
+
+
+def test_an_empty_selector_selects_every_pod_of_its_namespace_and_a_null_one_none():
+    everything = k.budget("shop", "all", {}, 3, max_unavailable=1)
+    narrow = k.budget("shop", "web", {"matchLabels": {"app": "web"}}, 3, max_unavailable=1)
+    assert rules(analyse(snapshot(web(), {"poddisruptionbudgets": [everything, narrow]}))) == [
+        ("workload-pdb-overlap", "error", "PodDisruptionBudget/shop/all, PodDisruptionBudget/shop/web")]
+    nothing = k.budget("shop", "none", None, 0, max_unavailable=1)
+    assert analyse(snapshot(web(), {"poddisruptionbudgets": [nothing, narrow]})) == []
 
 
 def test_budget_selectors_use_match_expressions():

@@ -59,7 +59,8 @@ def test_every_kind_is_listed_in_chunks_of_500_and_trimmed(kube_api):
     assert [("continue" in e["query"]) for e in pod_pages] == [False, True, True]
     assert pod_pages[0]["query"]["fieldSelector"] == "status.phase!=Succeeded,status.phase!=Failed"
     pod = snapshot["pods"][0]
-    assert set(pod) == {"metadata", "spec"} and set(pod["spec"]) == {"nodeName"}
+    assert set(pod) == {"metadata", "spec", "status"} and set(pod["spec"]) == {"nodeName"}
+    assert pod["status"] == {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}
     assert "managedFields" not in pod["metadata"] and "uid" not in pod["metadata"]
     # nodes and ReplicaSets are listed as metadata only: their labels and owners are all the analysis reads
     metadata_only = [e["path"] for e in log if e["accept"].startswith("application/json;as=PartialObjectMetadataList")]
