@@ -44,8 +44,12 @@ def read(cmd, service, subscription, resource_group_name, cluster_name):
 
 
 def _draining(plans):
-    """The plans whose first write drains nodes: new migrations (a resumed plan's drain began already)."""
-    return [p for p in plans if p["action"] == migration.MIGRATE and not p.get("rollback")]
+    """The plans whose next writes drain nodes: new migrations, and resumed new-pool migrations whose old pool is
+    still to be deleted (its drain lies ahead). An in-place resume, or an old pool already being deleted, is
+    draining already: judging it again could only refuse what is under way."""
+    def deletes_old_pool(plan):
+        return plan["action"] == migration.RESUME and any(r.get("step") == "delete" for r in plan.get("requests", ()))
+    return [p for p in plans if not p.get("rollback") and (p["action"] == migration.MIGRATE or deletes_old_pool(p))]
 
 
 def _cordon(plan):
@@ -56,8 +60,8 @@ def _cordon(plan):
 
 
 def judge(plans, snapshot, versions):
-    """Add each draining plan's workload findings; refuse, in place, the plans with an error. Only `migrate` plans
-    are judged: a resumed plan's drain began already. `versions`: {pool: Kubernetes version}."""
+    """Add each draining plan's workload findings; refuse, in place, the plans with an error. Only the plans whose
+    drain lies ahead are judged (see _draining). `versions`: {pool: Kubernetes version}."""
     from azext_azurelinux.workloads import analysis, kube
     draining = _draining(plans)
     if not draining:

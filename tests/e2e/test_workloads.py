@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import arm_requests, pool_spec, resource_path
+from tests.e2e.conftest import arm_requests, pool_props, pool_spec, resource_path
 from tests.emulator import kube_objects as k8s
 from tests.emulator.kube import AKS_SERVER_APP_ID, jwt_claims
 from tests.emulator.store import SUBSCRIPTION_ID
@@ -332,19 +332,39 @@ def test_bare_pods_and_ubuntu_host_paths_are_warnings_and_the_plan_goes_on(az, e
     assert not any("done" in line for line in lines)
 
 
-def test_a_resumed_plan_is_not_judged_again(az, emulator, rg, seed_cluster):
+def test_a_resumed_in_place_plan_is_not_judged_again(az, emulator, rg, seed_cluster):
+    cluster = seed_cluster([SYSTEM, pool_spec("web")])
+    web = k8s.pool_nodes("web", 2)
+    seed_workloads(emulator, rg, cluster, {"nodes": web}, shop(web, spec=pinned({OS_SKU: "Ubuntu"})),
+                   cart_budget(2, max_unavailable=0))
+    emulator.configure(operationSeconds=30)  # an earlier run's OS change, still under way
+    moving = dict(pool_props(emulator, rg, cluster, "web"), osSKU="AzureLinux",
+                  tags={"azurelinux-migration-strategy": "in-place", "azurelinux-migration-from-os-sku": "Ubuntu"})
+    assert emulator.arm("PUT", resource_path(rg, cluster, "web"), {"properties": moving}).status_code == 200
+    emulator.clear_requests()
+    result = migrate(az, rg, cluster, "--dry-run")
+    assert result.code == 0, result
+    plan = by_pool(result)["web"]
+    assert plan["action"] == "resume" and plan["findings"] == []  # its drain is under way: nothing to refuse
+    assert result.json["workloads"] is None  # nothing would start a drain: the cluster's API was not read
+    assert kube_log(emulator, rg, cluster) == [] and credential_requests(emulator) == []
+
+
+def test_a_resumed_new_pool_plan_is_judged_for_the_old_pools_delete_still_ahead(az, emulator, rg, seed_cluster):
     record = {"azurelinux-migration-replaces": "web", "azurelinux-migration-strategy": "new-pool",
               "azurelinux-migration-from-os-sku": "Ubuntu"}
     cluster = seed_cluster([SYSTEM, pool_spec("web"), pool_spec("webal", os_sku="AzureLinux", tags=record)])
     web = k8s.pool_nodes("web", 2)
     seed_workloads(emulator, rg, cluster, {"nodes": web}, shop(web, spec=pinned({OS_SKU: "Ubuntu"})),
                    cart_budget(2, max_unavailable=0))
-    result = migrate(az, rg, cluster, "--dry-run", "--strategy", "new-pool")
-    assert result.code == 0, result
+    result = migrate(az, rg, cluster, "--yes", "--strategy", "new-pool")
+    assert result.code == 1, result
     plan = by_pool(result)["web"]
-    assert plan["action"] == "resume" and plan["newPool"] == "webal" and plan["findings"] == []
-    assert result.json["workloads"] is None  # nothing would start a drain: the cluster's API was not read
-    assert kube_log(emulator, rg, cluster) == [] and credential_requests(emulator) == []
+    assert plan["action"] == "refused" and plan["preflight"]["rule"] == "workload-pdb-unsatisfiable"
+    assert sorted(f["rule"] for f in errors_of(plan)) == ["workload-os-selector",  # the pods the delete strands
+                                                          "workload-pdb-unsatisfiable"]
+    assert arm_requests(emulator, mutating_only=True) == []  # web is not deleted, webal stays: nothing is lost
+    assert len(credential_requests(emulator)) == 1
 
 
 # ---- where it shows -------------------------------------------------------------------------------------------------
