@@ -179,7 +179,8 @@ def report(args, info, served, figures, arm, kube, codes, plans):  # pylint: dis
         f"| CPU time of az (user + system), `--skip-workload-check` | {fmt(cpu['skip'])} |",
         f"| peak RSS, with the check | {fmt(memory['check'], 'MiB', 1)} |",
         f"| peak RSS, `--skip-workload-check` | {fmt(memory['skip'], 'MiB', 1)} |",
-        f"| received from the cluster's API per run | {received:.1f} MiB |", "",
+        f"| received from the cluster's API per run, as sent (gzip over 128 KiB, as kube-apiserver sends it) | "
+        f"{received:.1f} MiB |", "",
         f"The bench process itself peaked at {figures['floor']:.1f} MiB RSS, below every az figure: Linux starts a "
         "child's peak RSS at its parent's, so the cluster's objects are built and seeded by a child of their own.", "",
     ]
