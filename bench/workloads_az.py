@@ -5,7 +5,7 @@
 """The workload check's cost through the real `az`: a cluster of 5,000 pods and 200 budgets planned with and
 without it, side by side.
 
-    python bench/workloads_az.py [--rounds 5] [--pods 5000] [--budgets 200]
+    python bench/workloads_az.py [--rounds 5] [--pods 5000] [--budgets 200] [--against REV]
                                     (writes the "workloads" section of bench/RESULTS.md)
 
 The emulator serves the cluster (three Ubuntu pools) and its Kubernetes API, seeded with
@@ -17,7 +17,9 @@ parent's (exec records the parent's high-water mark), so the 18 MB of Kubernetes
 a child process of their own, and the report shows that this process stays below every az figure. One run of
 each, not counted, warms the preflight's SKU cache first. Goals (issue 19): at most 1 credential request plus
 ceil(items/500) list requests per kind, at most 0.5 s and 30 MiB added. The in-process cost of the read alone is
-bench/workloads.py. Never part of `make test`.
+bench/workloads.py. `--against REV` also installs the wheel of git revision REV beside this one and runs its two
+variants in the same rounds, against this emulator: the client's own change, side by side. Never part of
+`make test`.
 """
 import argparse
 import datetime
@@ -71,6 +73,27 @@ def kube_log(emulator):
     return [e for e in emulator.admin("GET", "kube")["requests"] if e["cluster"] == f"{RG}/{CLUSTER}"]
 
 
+def install_revision(env, revision, work):
+    """The wheel of git revision `revision`, built from `git archive` and installed in an extension folder of its
+    own: the az environment that runs it."""
+    import subprocess
+    import tarfile
+    import tempfile
+    from bench.run import az_executable
+    source, out = tempfile.mkdtemp(prefix="azurelinux-rev-"), tempfile.mkdtemp(prefix="azurelinux-rev-wheel-")
+    archive = subprocess.run(["git", "-C", ROOT, "archive", "--format=tar", revision], check=True,
+                             capture_output=True).stdout
+    with tarfile.open(fileobj=__import__("io").BytesIO(archive)) as tar:
+        tar.extractall(source, filter="data")
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", out, source],
+                   check=True, capture_output=True, cwd=source)
+    wheel = os.path.join(out, next(n for n in os.listdir(out) if n.endswith(".whl")))
+    other = dict(env, AZURE_EXTENSION_DIR=os.path.join(work, f"extensions-{revision}"))
+    subprocess.run([az_executable(), "extension", "add", "--source", wheel, "--yes"], env=other, check=True,
+                   capture_output=True)
+    return other
+
+
 def measure(bench, emulator, args):
     """One run: (seconds, CPU seconds, peak RSS MiB, ARM requests, cluster API requests, exit code, stdout)."""
     arm_before, kube_before = len(emulator.requests()), len(kube_log(emulator))
@@ -83,24 +106,29 @@ def main(argv=None):  # pylint: disable=too-many-locals
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--pods", type=int, default=5000)
     parser.add_argument("--budgets", type=int, default=200)
+    parser.add_argument("--against", metavar="REV", help="also run the client of this git revision")
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "RESULTS.md"))
     args = parser.parse_args(argv)
     print("building the wheel and starting the emulator...", flush=True)
-    _, emulator, env = prepare(".bench-workloads")
+    work, emulator, env = prepare(".bench-workloads")
     try:
         served = seed(emulator, args.pods, args.budgets)
-        bench = Bench(emulator, env)
+        benches = {"": Bench(emulator, env)}
+        if args.against:
+            print(f"building and installing the wheel of {args.against}...", flush=True)
+            benches[args.against] = Bench(emulator, install_revision(env, args.against, work))
         base = ["aks", "azurelinux", "migrate", "-g", RG, "-n", CLUSTER, "--dry-run", "-o", "json"]
-        variants = {"skip": base + ["--skip-workload-check"], "check": base}
-        for command in variants.values():  # warm-up: the preflight's SKU cache, the interpreter's file cache
+        variants = {f"{rev} {kind}".strip(): (benches[rev], base + extra) for rev in benches
+                    for kind, extra in (("skip", ["--skip-workload-check"]), ("check", []))}
+        for bench, command in variants.values():  # warm-up: the preflight's SKU cache, the interpreter's file cache
             measure(bench, emulator, command)
         times, cpu, memory, arm, kube, codes = ({n: [] for n in variants} for _ in range(6))
         plans = {}
         for round_ in range(args.rounds):
             print(f"round {round_ + 1} of {args.rounds}", flush=True)
-            for name in (("skip", "check") if round_ % 2 == 0 else ("check", "skip")):
-                seconds, cpu_seconds, rss, arm_log, kube_entries, code, out = measure(bench, emulator,
-                                                                                      variants[name])
+            for name in (list(variants) if round_ % 2 == 0 else list(variants)[::-1]):
+                bench, command = variants[name]
+                seconds, cpu_seconds, rss, arm_log, kube_entries, code, out = measure(bench, emulator, command)
                 times[name].append(seconds)
                 cpu[name].append(cpu_seconds)
                 memory[name].append(rss)
@@ -183,7 +211,24 @@ def report(args, info, served, figures, arm, kube, codes, plans):  # pylint: dis
         f"{received:.1f} MiB |", "",
         f"The bench process itself peaked at {figures['floor']:.1f} MiB RSS, below every az figure: Linux starts a "
         "child's peak RSS at its parent's, so the cluster's objects are built and seeded by a child of their own.", "",
-    ]
+    ] + _against(args, times, cpu, memory)
+
+
+def _against(args, times, cpu, memory):
+    """The lines for --against REV: that revision's client, in the same rounds, against the same emulator."""
+    if not args.against:
+        return []
+    rev = args.against
+
+    def added(figures, name):
+        return statistics.median(figures[f"{name}check"]) - statistics.median(figures[f"{name}skip"])
+
+    rows = [("this tree", ""), (f"`{rev}`", f"{rev} ")]
+    return [f"The client of `{rev}`, installed beside this one and run in the same rounds against the same "
+            "emulator (`--against`):", "",
+            "| client | wall time added | CPU time of az added | peak RSS added |", "|---|---|---|---|"] + [
+        f"| {label} | +{added(times, name):.3f} s | +{added(cpu, name):.3f} s | +{added(memory, name):.1f} MiB |"
+        for label, name in rows] + [""]
 
 
 if __name__ == "__main__":
