@@ -204,6 +204,11 @@ def _status_message(answer):
 
 
 def _unreachable(server, error, timeout):
+    if isinstance(error, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
+        return Stop("workload-read-broken",
+                    f"The cluster's API server {server} broke off an answer, or sent one that could not be "
+                    f"decompressed, so {NOT_CHECKED}; try again, and if it keeps happening, check what stands "
+                    "between here and the cluster (a proxy that cuts long answers).")
     if isinstance(error, requests.exceptions.SSLError) and "certificate" in str(error).lower():
         return Stop("workload-read-tls",
                     f"The cluster's API server {server} presented a certificate that the kubeconfig's certificate "
@@ -284,7 +289,7 @@ def list_metadata(head):
             if not text.startswith(",", index):
                 return None
             index += 1
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 
@@ -343,7 +348,7 @@ class Lister:  # pylint: disable=too-many-instance-attributes
                                     b"".join(response.iter_content(chunk_size=None)))
             except requests.exceptions.RequestException as error:
                 LOGGER.debug("GET %s%s: %s", self.server, path, type(error).__name__)
-                raise self._stop(_unreachable(self.server, error, self.timeout)) from None
+                raise _unreachable(self.server, error, self.timeout) from None  # everyone's once it is consumed
             LOGGER.debug("GET %s%s (%s): %s in %.2f s", self.server, path, "continued" if "continue" in params else
                          "first page", answer.status_code, time.monotonic() - started)
             wait = answer.headers.get("Retry-After", "")
@@ -357,13 +362,11 @@ class Lister:  # pylint: disable=too-many-instance-attributes
         """The trimmed items of a 200 answer, and its continue token."""
         try:
             page = json.loads(answer.body)
-            items = page.get("items") or []
             token = (page.get("metadata") or {}).get("continue")
-        except (ValueError, AttributeError):
-            raise Skip(warning("workload-read-failed", f"The cluster's API server answered the list of {resource} "
-                                                       "with something that is not a Kubernetes list, so the rules "
-                                                       f"that need {resource} ran without them.", resource)) from None
-        return [k for k in (objects.trim(resource, item) for item in items) if k is not None], token
+            return [k for k in (objects.trim(resource, item) for item in page.get("items") or []) if k is not None], \
+                token
+        except (ValueError, AttributeError, TypeError, RecursionError):
+            raise _not_a_list(resource) from None
 
     def pages(self, resource, path, field_selector=None, metadata_only=False):
         """The items of every page, trimmed as each page comes, the next page asked for before this one is
@@ -375,7 +378,10 @@ class Lister:  # pylint: disable=too-many-instance-attributes
         for _ in (1, 2):
             kept, pending, continued = [], self.fetch(path, base, headers), False
             while True:
-                answer = pending.result()
+                try:
+                    answer = pending.result()
+                except Stop as stop:  # only an answer the list uses stops the others (not an unused look-ahead)
+                    raise self._stop(stop) from None
                 if answer.status_code == 410 and continued:
                     break
                 if answer.status_code != 200:
@@ -419,6 +425,12 @@ def empty_snapshot(server=None):
     return snapshot
 
 
+def _not_a_list(resource):
+    return Skip(warning("workload-read-failed", f"The cluster's API server answered the list of {resource} with "
+                                                "something that is not a Kubernetes list, so the rules that need "
+                                                f"{resource} ran without them.", resource))
+
+
 def _read_all(lister, snapshot, lists, workers=WORKERS):
     """List every kind into the snapshot: the first kind's first request alone, then `workers` threads."""
     def read(entry):
@@ -427,6 +439,9 @@ def _read_all(lister, snapshot, lists, workers=WORKERS):
             return lister.pages(resource, path, field_selector, metadata_only)
         except (Skip, Stop) as failed:
             return failed
+        except Exception:  # pylint: disable=broad-exception-caught  # whatever else a server's answer does
+            LOGGER.debug("listing %s", resource, exc_info=True)
+            return _not_a_list(resource)
         finally:
             lister.answered.set()  # whatever happened, the others need not wait for the first answer
 

@@ -80,7 +80,7 @@ def _pod(item):
         kept["status"] = {"phase": phase}
         if isinstance(conditions, list):
             kept["status"]["conditions"] = [{"type": "Ready", "status": c.get("status")} for c in conditions
-                                            if c.get("type") == "Ready"]
+                                            if isinstance(c, dict) and c.get("type") == "Ready"]
     return kept
 
 

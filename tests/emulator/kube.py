@@ -253,12 +253,14 @@ class KubeCluster:  # pylint: disable=too-many-instance-attributes
 
 
 def _accepts_gzip(accept_encoding):
-    """Whether an Accept-Encoding header accepts gzip (a q of 0 refuses it)."""
+    """Whether an Accept-Encoding header accepts gzip: named, or through `*` when it is not named; a q of 0
+    refuses it (RFC 9110, 12.5.3)."""
+    weights = {}
     for coding in (accept_encoding or "").split(","):
         name, *params = [p.strip() for p in coding.split(";")]
-        if name.lower() in ("gzip", "*"):
-            return not any(p.replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000") for p in params)
-    return False
+        refused = any(p.replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000") for p in params)
+        weights.setdefault(name.lower(), not refused)
+    return weights.get("gzip", weights.get("*", False))
 
 
 def _compact(value):

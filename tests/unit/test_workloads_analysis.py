@@ -387,3 +387,20 @@ def test_untrimmed_objects_read_the_same():
 def test_a_pool_without_pods_has_no_findings():
     assert analyse(snapshot(web()), pool="empty") == []
     assert analyse(analysis.ClusterView(snapshot(web())), pool="np1") == []  # an index built once serves each pool
+
+
+# ---- which plans are judged ------------------------------------------------------------------
+@pytest.mark.parametrize("plan, judged", [
+    ({"action": "migrate", "requests": [{"step": "update"}]}, True),
+    ({"action": "migrate", "rollback": True, "requests": [{"step": "update"}]}, False),
+    ({"action": "resume", "requests": [{"step": "wait"}]}, False),  # an OS change under way: its drain began
+    ({"action": "resume", "requests": [{"step": "wait"}, {"step": "delete"}]}, True),  # the old pool's delete ahead
+    ({"action": "resume", "requests": [{"step": "wait-deleted"}]}, False),  # the delete, and its drain, under way
+    ({"action": "resume", "requests": [{"step": "remove-failed"}]}, False),  # the failed replacement goes: no drain
+    ({"action": "nothing-to-do", "requests": []}, False),
+    ({"action": "refused", "requests": []}, False),
+], ids=["migrate", "rollback", "in-place-resume", "new-pool-resume-before-delete", "delete-under-way",
+        "failed-replacement", "nothing", "refused"])
+def test_the_plans_whose_drain_lies_ahead_are_judged(plan, judged):
+    from azext_azurelinux import _workloads  # pylint: disable=import-outside-toplevel
+    assert _workloads._draining([plan]) == ([plan] if judged else [])  # pylint: disable=protected-access

@@ -273,3 +273,12 @@ def test_the_arm_action_through_the_emulator(kube_api, tmp_path):  # pylint: dis
 
 async def make_wired():
     return Emulator()  # server.py's emulator has the hook: KubeRoutes, KUBE_ROUTES and self.kube
+
+
+@pytest.mark.parametrize("header, gzip", [
+    ("gzip", True), ("gzip, deflate", True), ("deflate, gzip;q=0.5", True), ("identity", False), ("", False),
+    (None, False), ("gzip;q=0", False), ("*", True), ("*;q=0, gzip", True), ("gzip;q=0, *", False),
+])
+def test_gzip_is_sent_to_whom_accepts_it(header, gzip):
+    from tests.emulator.kube import _accepts_gzip  # pylint: disable=import-outside-toplevel
+    assert _accepts_gzip(header) is gzip

@@ -10,9 +10,11 @@ import math
 import os
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
+import requests
 import yaml
 
 from azext_azurelinux.workloads import analysis, kube
@@ -400,3 +402,87 @@ def test_an_interrupted_read_stops_at_the_next_request_and_lets_the_interrupt_th
     time.sleep(0.5)  # what was on its way ends
     paths = [e["path"] for e in kube_api.api.log[before:]]
     assert status == 200 and len(paths) <= 3 and set(paths) <= {"/api/v1/pods"}
+
+
+class ScriptedSession:
+    """A session that answers by (path, continue token): bytes for a 200, or an exception to raise; a callable is
+    called first (to wait on another request, say). Safe to share between the fetcher threads."""
+
+    def __init__(self, script):
+        self.script, self.asked = script, []
+
+    def get(self, url, params, headers, timeout, allow_redirects, stream):  # pylint: disable=unused-argument
+        key = (url.split("://x", 1)[1], params.get("continue"))
+        self.asked.append(key)
+        answer = self.script[key]
+        if callable(answer):
+            answer = answer()
+        if isinstance(answer, Exception):
+            raise answer
+        return FakeBody(answer)
+
+    def close(self):
+        pass
+
+
+def read_scripted(script, workers=2, lists=kube.LISTS[:2]):
+    session = ScriptedSession(script)
+    lister = kube.Lister(lambda: session, "https://x", workers=workers)
+    snapshot = kube.empty_snapshot("https://x")
+    try:
+        kube._read_all(lister, snapshot, lists, workers)  # pylint: disable=protected-access
+    finally:
+        lister.close()
+    return snapshot, session
+
+
+def test_a_second_kind_is_asked_for_while_the_first_is_still_being_read():
+    nodes_asked = threading.Event()
+
+    def second_pods_page():  # answered only once nodes were asked for: a reader one kind at a time would stall
+        return node_page(["p2"], None) if nodes_asked.wait(5) else requests.exceptions.ReadTimeout("stalled")
+
+    def nodes():
+        nodes_asked.set()
+        return node_page(["n1"], None)
+
+    snapshot, session = read_scripted({("/api/v1/pods", None): node_page(["p1"], "t1"),
+                                       ("/api/v1/pods", "t1"): second_pods_page, ("/api/v1/nodes", None): nodes})
+    assert snapshot["warnings"] == [] and [p["metadata"]["name"] for p in snapshot["pods"]] == ["p1", "p2"]
+    assert session.asked[0] == ("/api/v1/pods", None) and len(session.asked) == 3
+
+
+def test_a_look_ahead_nobody_uses_does_not_stop_the_other_kinds():
+    broken_page = b'{"kind":"PodList","metadata":{"continue":"t1"},"items":[1]}'  # a token, then no list
+    snapshot, _ = read_scripted({("/api/v1/pods", None): broken_page,
+                                 ("/api/v1/pods", "t1"): requests.exceptions.ConnectionError("reset"),
+                                 ("/api/v1/nodes", None): node_page(["n1"], None)})
+    assert [w["rule"] for w in snapshot["warnings"]] == ["workload-read-failed"]
+    assert set(snapshot["missing"]) == {"pods"} and len(snapshot["nodes"]) == 1
+
+
+@pytest.mark.parametrize("body", [
+    b'{"kind":"PodList","metadata":{},"items":[1]}',
+    b'{"kind":"PodList","metadata":{},"items":{"not":"a list"}}',
+    b"[" * 100000 + b"]" * 100000,
+    b"<html>a login page</html>",
+], ids=["item-not-an-object", "items-not-a-list", "nested-too-deep", "not-json"])
+def test_whatever_a_page_holds_it_is_a_warning_and_the_other_kinds_are_read(body):
+    snapshot, _ = read_scripted({("/api/v1/pods", None): body, ("/api/v1/nodes", None): node_page(["n1"], None)})
+    assert [w["rule"] for w in snapshot["warnings"]] == ["workload-read-failed"]
+    assert "not a Kubernetes list" in snapshot["warnings"][0]["message"] and len(snapshot["nodes"]) == 1
+
+
+def test_a_condition_that_is_not_an_object_is_passed_over():
+    body = b'{"kind":"PodList","metadata":{},"items":[{"metadata":{"name":"p"},"status":{"conditions":[null]}}]}'
+    snapshot, _ = read_scripted({("/api/v1/pods", None): body, ("/api/v1/nodes", None): node_page([], None)})
+    assert snapshot["warnings"] == [] and snapshot["pods"][0]["status"] == {"phase": None, "conditions": []}
+
+
+@pytest.mark.parametrize("error", [requests.exceptions.ContentDecodingError("bad gzip"),
+                                   requests.exceptions.ChunkedEncodingError("cut short")])
+def test_an_answer_that_breaks_off_is_named_as_such(error):
+    snapshot, session = read_scripted({("/api/v1/pods", None): error, ("/api/v1/nodes", None): node_page([], None)})
+    [warning] = snapshot["warnings"]
+    assert warning["rule"] == "workload-read-broken" and "broke off an answer" in warning["message"]
+    assert set(snapshot["missing"]) == {"pods", "nodes"} and session.asked == [("/api/v1/pods", None)]
