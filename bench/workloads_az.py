@@ -6,7 +6,9 @@
 without it, side by side.
 
     python bench/workloads_az.py [--rounds 5] [--pods 5000] [--budgets 200] [--against REV]
-                                    (writes the "workloads" section of bench/RESULTS.md)
+                                    [--latency-ms N --mbps M]
+                                    (writes the "workloads" section of bench/RESULTS.md, or with a network
+                                    the "workloads-network" one)
 
 The emulator serves the cluster (three Ubuntu pools) and its Kubernetes API, seeded with
 `kube_objects.bench_cluster`. Each round runs `az aks azurelinux migrate --dry-run` twice, in turn (the order
@@ -18,8 +20,9 @@ a child process of their own, and the report shows that this process stays below
 each, not counted, warms the preflight's SKU cache first. Goals (issue 19): at most 1 credential request plus
 ceil(items/500) list requests per kind, at most 0.5 s and 30 MiB added. The in-process cost of the read alone is
 bench/workloads.py. `--against REV` also installs the wheel of git revision REV beside this one and runs its two
-variants in the same rounds, against this emulator: the client's own change, side by side. Never part of
-`make test`.
+variants in the same rounds, against this emulator: the client's own change, side by side. `--latency-ms` and
+`--mbps` put the cluster's API server across a network (each answer waits for a round trip and for its bytes at
+that rate). Never part of `make test`.
 """
 import argparse
 import datetime
@@ -54,7 +57,7 @@ def seed_kube(url, ca_bundle, pods, budgets, connection):
     connection.send({kind: len(objects.get(kind, [])) for kind in KINDS})
 
 
-def seed(emulator, pods, budgets):
+def seed(emulator, pods, budgets, network=None):
     """The ARM cluster and its Kubernetes API; returns {kind: items served}."""
     pools = [{"name": name, "mode": "System" if name == "system" else "User", "vmSize": "Standard_D4ds_v5",
               "count": 20, "osSKU": "Ubuntu"} for name in POOLS]
@@ -66,6 +69,8 @@ def seed(emulator, pods, budgets):
     child.start()
     served = ours.recv()
     child.join(60)
+    if network:
+        emulator.admin("POST", "kube", dict(network, resourceGroup=RG, name=CLUSTER))
     return served
 
 
@@ -107,12 +112,15 @@ def main(argv=None):  # pylint: disable=too-many-locals
     parser.add_argument("--pods", type=int, default=5000)
     parser.add_argument("--budgets", type=int, default=200)
     parser.add_argument("--against", metavar="REV", help="also run the client of this git revision")
+    parser.add_argument("--latency-ms", type=float, default=0, help="each answer of the cluster's API waits this")
+    parser.add_argument("--mbps", type=float, default=0, help="and for its bytes at this rate")
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "RESULTS.md"))
     args = parser.parse_args(argv)
     print("building the wheel and starting the emulator...", flush=True)
     work, emulator, env = prepare(".bench-workloads")
     try:
-        served = seed(emulator, args.pods, args.budgets)
+        network = {"latencyMs": args.latency_ms, "mbps": args.mbps} if args.latency_ms or args.mbps else None
+        served = seed(emulator, args.pods, args.budgets, network)
         benches = {"": Bench(emulator, env)}
         if args.against:
             print(f"building and installing the wheel of {args.against}...", flush=True)
@@ -142,7 +150,7 @@ def main(argv=None):  # pylint: disable=too-many-locals
     floor = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     lines = report(args, info, served, {"times": times, "cpu": cpu, "memory": memory, "floor": floor}, arm, kube,
                    codes, plans)
-    publish(lines, args.out, "workloads")
+    publish(lines, args.out, "workloads-network" if args.latency_ms or args.mbps else "workloads")
     return 0
 
 
@@ -176,12 +184,15 @@ def report(args, info, served, figures, arm, kube, codes, plans):  # pylint: dis
     med_rss = {n: statistics.median(v) for n, v in memory.items()}
     added_time, added_rss = med_time["check"] - med_time["skip"], med_rss["check"] - med_rss["skip"]
     received = statistics.median(sum(e.get("bytes", 0) for e in entries) for entries in kube["check"]) / 2 ** 20
+    network = (f" --latency-ms {args.latency_ms:g} --mbps {args.mbps:g}" if args.latency_ms or args.mbps else "")
+    against = f" --against {args.against}" if args.against else ""
     within = all(per_kind.get(k, 0) <= goal_lists[k] for k in KINDS) and max(credential) <= 1 and \
         max(added_arm) <= 1 and max(lists) <= sum(goal_lists.values())
     return [
-        "## Workloads in the plan (issue 19)", "",
+        "## Workloads in the plan (issue 19)" + (", across a network" if network else ""), "",
         f"Written by `python bench/workloads_az.py --rounds {args.rounds} --pods {args.pods} --budgets "
-        f"{args.budgets}` on {datetime.date.today().isoformat()} ({info['cpu']}, {info['cores']} cores, Python "
+        f"{args.budgets}{network}{against}` on {datetime.date.today().isoformat()} ({info['cpu']}, {info['cores']} "
+        f"cores, Python "
         f"{info['python']}, Azure CLI {info['azure-cli']}). A cluster of three Ubuntu pools (60 nodes) whose API "
         f"serves {served['pods']} pods, {served['poddisruptionbudgets']} budgets, {served['deployments']} "
         f"deployments, {served['replicasets']} replica sets, {served['statefulsets']} stateful sets and "

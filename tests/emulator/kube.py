@@ -51,7 +51,9 @@ server.py and __main__.py wire it in as follows:
 A seed: {"resourceGroup", "name", "nodes": [...], "pods": [...], "poddisruptionbudgets": [...],
 "daemonsets": [...], "deployments": [...], "statefulsets": [...], "replicasets": [...] (objects as
 the API returns them; `kube_objects` builds them), "forbidden": ["nodes", ...], "server": "up" |
-"closed" | "silent", "wrongCa": bool, "expireContinue": n, and, without an emulator behind it,
+"closed" | "silent", "wrongCa": bool, "expireContinue": n, "latencyMs": n and "mbps": n (each
+answer waits for a round trip and for its bytes at that rate, as a server across a network would:
+benchmarks only), and, without an emulator behind it,
 "aadProfile" and "disableLocalAccounts" as ARM would show them}. `ThreadedKubeApi` runs one
 in-process, on its own event loop thread, for unit tests and benchmarks.
 """
@@ -203,6 +205,7 @@ class KubeCluster:  # pylint: disable=too-many-instance-attributes
         self.resource_version = 1
         self.tokens = {secrets.token_hex(32): "clusterUser", secrets.token_hex(32): "clusterAdmin"}
         self.forbidden, self.mode, self.wrong_ca, self.expire_continue = set(), "up", False, 0
+        self.latency, self.mbps = 0.0, 0.0  # seconds per answer, and megabits a second (0: no limit)
         self.entra, self.local_accounts, self.tenant, self.version = False, True, DEFAULT_TENANT, "1.33.5"
         self.port, self.listener = None, None
 
@@ -391,6 +394,8 @@ class KubeApi:  # pylint: disable=too-many-instance-attributes
         cluster.forbidden = set(body.get("forbidden", cluster.forbidden))
         cluster.wrong_ca = bool(body.get("wrongCa", cluster.wrong_ca))
         cluster.expire_continue = int(body.get("expireContinue", cluster.expire_continue))
+        cluster.latency = float(body.get("latencyMs", cluster.latency * 1000)) / 1000
+        cluster.mbps = float(body.get("mbps", cluster.mbps))
         if "aadProfile" in body or "disableLocalAccounts" in body:
             cluster.settings(body)
         mode = body.get("server", cluster.mode)
@@ -518,6 +523,9 @@ class KubeApi:  # pylint: disable=too-many-instance-attributes
             response = error.response()
         entry["status"], entry["bytes"] = response.status, len(response.body or b"")  # as sent: compressed or not
         entry["encoding"] = response.headers.get("Content-Encoding", "identity")
+        wire = cluster.latency + (entry["bytes"] * 8 / (cluster.mbps * 1e6) if cluster.mbps else 0)
+        if wire:
+            await asyncio.sleep(wire)
         return response
 
     def _answer(self, cluster, request):

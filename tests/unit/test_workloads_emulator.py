@@ -8,6 +8,7 @@ import base64
 import re
 import ssl
 import tempfile
+import time
 
 import pytest
 import requests
@@ -282,3 +283,17 @@ async def make_wired():
 def test_gzip_is_sent_to_whom_accepts_it(header, gzip):
     from tests.emulator.kube import _accepts_gzip  # pylint: disable=import-outside-toplevel
     assert _accepts_gzip(header) is gzip
+
+
+def test_a_cluster_across_a_network_answers_after_a_round_trip_and_its_bytes(kube_api):  # pylint: disable=redefined-outer-name
+    kube_api.seed(small_cluster("far", latencyMs=300, mbps=0.08))  # 10 kB a second
+    _, answer = kube_api.credentials(RG, "far")
+    target = kube.endpoint(kubeconfig(answer))
+    with tempfile.TemporaryDirectory() as folder:
+        with kube.session_for(target, kube.certificate_files(target, folder), target["token"]) as session:
+            started = time.monotonic()
+            response = session.get(target["server"] + "/api/v1/nodes", timeout=10)
+            took = time.monotonic() - started
+    sent = kube_api.api.log[-1]["bytes"]
+    assert response.status_code == 200 and took >= 0.3 + sent / 10_000 * 0.9, (took, sent)
+    kube_api.seed({"resourceGroup": RG, "name": "far", "latencyMs": 0, "mbps": 0})
