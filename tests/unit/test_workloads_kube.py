@@ -315,19 +315,6 @@ def test_the_continue_token_is_read_from_the_head_of_a_page_or_not_at_all(head, 
     assert kube.list_metadata(head) == expected
 
 
-def paged_session(pages):
-    """A session whose GETs answer `pages` in turn (bodies as bytes)."""
-    answers = iter(pages)
-
-    class Session:
-        def get(self, url, params, headers, timeout, allow_redirects, stream):  # pylint: disable=unused-argument
-            return FakeBody(next(answers))
-
-        def close(self):
-            pass
-    return Session()
-
-
 class FakeBody(FakeResponse):
     def __init__(self, body):
         super().__init__(200)
@@ -335,6 +322,27 @@ class FakeBody(FakeResponse):
 
     def iter_content(self, chunk_size):
         yield self.raw_body
+
+
+class ScriptedSession:
+    """A session that answers by (path, continue token): bytes for a 200, or an exception to raise; a callable is
+    called first (to wait on another request, say). Safe to share between the fetcher threads."""
+
+    def __init__(self, script):
+        self.script, self.asked = script, []
+
+    def get(self, url, params, headers, timeout, allow_redirects, stream):  # pylint: disable=unused-argument
+        key = (url.split("://x", 1)[1], params.get("continue"))
+        self.asked.append(key)
+        answer = self.script[key]
+        if callable(answer):
+            answer = answer()
+        if isinstance(answer, Exception):
+            raise answer
+        return FakeBody(answer)
+
+    def close(self):
+        pass
 
 
 def node_page(names, token, items_first=False):
@@ -351,8 +359,10 @@ def test_the_next_page_is_asked_for_before_this_one_is_decoded_where_its_head_al
     trim = kube.objects.trim
     monkeypatch.setattr(kube.objects, "trim", lambda resource, item: events.append(("trim", item["metadata"]["name"]))
                         or trim(resource, item))
-    pages = [node_page(["n1"], "t1", items_first), node_page(["n2"], "t2", items_first), node_page(["n3"], None)]
-    lister = kube.Lister(lambda: paged_session(pages), "https://x", workers=1)
+    session = ScriptedSession({("/api/v1/nodes", None): node_page(["n1"], "t1", items_first),
+                               ("/api/v1/nodes", "t1"): node_page(["n2"], "t2", items_first),
+                               ("/api/v1/nodes", "t2"): node_page(["n3"], None)})
+    lister = kube.Lister(lambda: session, "https://x", workers=1)
     fetch = lister.fetch
     monkeypatch.setattr(lister, "fetch", lambda path, params, headers: events.append(("get", params.get("continue")))
                         or fetch(path, params, headers))  # asked for, on the thread that decodes
@@ -402,27 +412,6 @@ def test_an_interrupted_read_stops_at_the_next_request_and_lets_the_interrupt_th
     time.sleep(0.5)  # what was on its way ends
     paths = [e["path"] for e in kube_api.api.log[before:]]
     assert status == 200 and len(paths) <= 3 and set(paths) <= {"/api/v1/pods"}
-
-
-class ScriptedSession:
-    """A session that answers by (path, continue token): bytes for a 200, or an exception to raise; a callable is
-    called first (to wait on another request, say). Safe to share between the fetcher threads."""
-
-    def __init__(self, script):
-        self.script, self.asked = script, []
-
-    def get(self, url, params, headers, timeout, allow_redirects, stream):  # pylint: disable=unused-argument
-        key = (url.split("://x", 1)[1], params.get("continue"))
-        self.asked.append(key)
-        answer = self.script[key]
-        if callable(answer):
-            answer = answer()
-        if isinstance(answer, Exception):
-            raise answer
-        return FakeBody(answer)
-
-    def close(self):
-        pass
 
 
 def read_scripted(script, workers=2, lists=kube.LISTS[:2]):
