@@ -42,12 +42,17 @@ def prepare(work_name, **emulator_settings):
     emulator = EmulatorProcess(os.path.join(work, "emulator"), **emulator_settings)
     try:
         env = sign_in(emulator, os.path.join(work, "config"), extension_dir=os.path.join(work, "extensions"))
-        subprocess.run([az_executable(), "extension", "add", "--source", wheel, "--yes"], env=env, check=True,
-                       capture_output=True)
+        install(env, wheel)
     except BaseException:
         emulator.stop()
         raise
     return work, emulator, env
+
+
+def install(env, wheel):
+    """Install the wheel into the extension folder of the az environment `env`."""
+    subprocess.run([az_executable(), "extension", "add", "--source", wheel, "--yes"], env=env, check=True,
+                   capture_output=True)
 
 
 class Bench:

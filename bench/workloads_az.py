@@ -26,17 +26,22 @@ that rate). Never part of `make test`.
 """
 import argparse
 import datetime
+import io
 import math
 import multiprocessing
 import os
 import resource
 import statistics
+import subprocess
 import sys
+import tarfile
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.run import Bench, fmt, machine, prepare, publish, verdict  # noqa: E402  pylint: disable=wrong-import-position
+from bench.run import Bench, fmt, install, machine, prepare, publish, verdict  # noqa: E402  pylint: disable=wrong-import-position
+from tests.conftest import build_wheel  # noqa: E402  pylint: disable=wrong-import-position
 from tests.emulator import kube_objects  # noqa: E402  pylint: disable=wrong-import-position
 
 RG, CLUSTER = "benchrg", "c5000"
@@ -81,21 +86,13 @@ def kube_log(emulator):
 def install_revision(env, revision, work):
     """The wheel of git revision `revision`, built from `git archive` and installed in an extension folder of its
     own: the az environment that runs it."""
-    import subprocess
-    import tarfile
-    import tempfile
-    from bench.run import az_executable
-    source, out = tempfile.mkdtemp(prefix="azurelinux-rev-"), tempfile.mkdtemp(prefix="azurelinux-rev-wheel-")
+    source = tempfile.mkdtemp(prefix="azurelinux-rev-")
     archive = subprocess.run(["git", "-C", ROOT, "archive", "--format=tar", revision], check=True,
                              capture_output=True).stdout
-    with tarfile.open(fileobj=__import__("io").BytesIO(archive)) as tar:
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(source, filter="data")
-    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", out, source],
-                   check=True, capture_output=True, cwd=source)
-    wheel = os.path.join(out, next(n for n in os.listdir(out) if n.endswith(".whl")))
     other = dict(env, AZURE_EXTENSION_DIR=os.path.join(work, f"extensions-{revision}"))
-    subprocess.run([az_executable(), "extension", "add", "--source", wheel, "--yes"], env=other, check=True,
-                   capture_output=True)
+    install(other, build_wheel(tempfile.mkdtemp(prefix="azurelinux-rev-wheel-"), source))
     return other
 
 

@@ -13,10 +13,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WHEEL_ENV = "AZURELINUX_TEST_WHEEL"
 
 
-def build_wheel(out_dir):
-    """Build the extension's wheel as a user would get it, and return its path."""
-    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", out_dir, ROOT],
-                   check=True, capture_output=True, cwd=ROOT)
+def build_wheel(out_dir, source=ROOT):
+    """Build the extension's wheel (of this tree, or of another checkout at `source`) as a user would get it, and
+    return its path."""
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", out_dir, source],
+                   check=True, capture_output=True, cwd=source)
     return glob.glob(os.path.join(out_dir, "azurelinux-*.whl"))[0]
 
 
