@@ -325,7 +325,6 @@ class Lister:  # pylint: disable=too-many-instance-attributes
     def _stop(self, stop):
         with self._lock:
             self.stopped = self.stopped or stop
-        self.answered.set()
         return stop
 
     def fetch(self, path, params, headers=None):
