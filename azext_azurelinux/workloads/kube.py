@@ -20,7 +20,9 @@ the cluster. The time goes into decoding JSON, so the rest is kept off that path
 - the next page of a list is asked for before this one is decoded: its continue token is read
   from the page's first bytes (`list_metadata`), where kube-apiserver writes it;
 - a page comes in one read, gzip-compressed where the server compresses (kube-apiserver does for
-  answers over 128 KiB), and is decoded and trimmed with the cyclic garbage collector paused.
+  answers over 128 KiB), and is decoded and trimmed with the cyclic garbage collector paused;
+- on a machine with more than one core, large pages are decoded and trimmed by a helper process of
+  each worker (pages.py), on another core, as CPython decodes JSON holding the interpreter's lock.
 What cannot be read becomes a warning that says why and what to do, and the kinds that were read
 are still returned: the rules with their data still run.
 
@@ -49,7 +51,7 @@ import requests
 import urllib3
 import yaml
 
-from azext_azurelinux.workloads import objects
+from azext_azurelinux.workloads import objects, pages
 
 LOGGER = logging.getLogger("cli.azext_azurelinux.workloads")  # with --debug: each request, never a header
 AKS_SERVER_APP_ID = "6dae42f8-4368-4678-94ff-3960e28e3630"
@@ -296,15 +298,17 @@ def list_metadata(head):
 class Lister:  # pylint: disable=too-many-instance-attributes
     """Lists one server's resources page by page. The requests run on `workers` fetcher threads, each with its
     own session (`new_session()`), so that the next page of a list is on its way while the thread that asked for it
-    decodes the one before. Counts the requests; the first Stop any request meets stops them all."""
+    decodes the one before; each thread that decodes has a helper process for large pages (`pages.Helper`) where
+    `helpers` is true. Counts the requests; the first Stop any request meets stops them all."""
 
     def __init__(self, new_session, server, timeout=TIMEOUT, page_size=PAGE_SIZE, entra=False,
-                 sleep=time.sleep, workers=WORKERS):  # pylint: disable=too-many-arguments
+                 sleep=time.sleep, workers=WORKERS, helpers=None):  # pylint: disable=too-many-arguments
         self.new_session, self.server, self.timeout, self.page_size = new_session, server, timeout, page_size
         self.entra, self.sleep = entra, sleep
+        self.helpers = min(max(1, workers), pages.spare_cores()) if helpers is None else helpers
         self.requests, self.stopped = 0, None
         self.answered = threading.Event()  # a first answer was judged: a page, a refusal, or the end of the read
-        self._lock, self._local, self._sessions = threading.Lock(), threading.local(), []
+        self._lock, self._local, self._sessions, self._helpers = threading.Lock(), threading.local(), [], []
         self._fetchers = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="azurelinux-kube-get")
 
     def _session(self):
@@ -315,12 +319,22 @@ class Lister:  # pylint: disable=too-many-instance-attributes
                 self._sessions.append(session)
         return session
 
+    def _helper(self):
+        helper = getattr(self._local, "helper", None)
+        if helper is None:
+            with self._lock:  # the first threads to decode get one each, as many as there are spare cores
+                helper = self._local.helper = pages.Helper(enabled=len(self._helpers) < self.helpers)
+                self._helpers.append(helper)
+        return helper
+
     def close(self):
         """No more requests: a list still being read fails at its next one (RuntimeError), and what is on its way
-        is not waited for (after an interruption, say)."""
+        is not waited for (after an interruption, say). The helper processes end."""
         self._fetchers.shutdown(wait=False, cancel_futures=True)
         for session in self._sessions:
             session.close()
+        for helper in self._helpers:
+            helper.close()
 
     def _stop(self, stop):
         with self._lock:
@@ -358,13 +372,10 @@ class Lister:  # pylint: disable=too-many-instance-attributes
         return answer
 
     def _items(self, resource, answer):
-        """The trimmed items of a 200 answer, and its continue token."""
+        """The trimmed items of a 200 answer, and its continue token: decoded here, or by this thread's helper."""
         try:
-            page = json.loads(answer.body)
-            token = (page.get("metadata") or {}).get("continue")
-            return [k for k in (objects.trim(resource, item) for item in page.get("items") or []) if k is not None], \
-                token
-        except (ValueError, AttributeError, TypeError, RecursionError):
+            return self._helper().decode(resource, answer.body)
+        except pages.NOT_A_LIST_ERRORS:
             raise _not_a_list(resource) from None
 
     def pages(self, resource, path, field_selector=None, metadata_only=False):
@@ -469,9 +480,10 @@ def _read_all(lister, snapshot, lists, workers=WORKERS):
 
 
 def read_workloads(credentials, get_aad_token, timeout=TIMEOUT, page_size=PAGE_SIZE, lists=LISTS,
-                   sleep=time.sleep, workers=WORKERS):  # pylint: disable=too-many-arguments
+                   sleep=time.sleep, workers=WORKERS, helpers=None):  # pylint: disable=too-many-arguments
     """The snapshot of a cluster's workloads (see the module's docstring); never raises for what the cluster or
-    the network does: each failure is a warning in the snapshot, and what was read is kept."""
+    the network does: each failure is a warning in the snapshot, and what was read is kept. `helpers`: decode large
+    pages in helper processes (None: where the machine has another core; see pages.py)."""
     snapshot = empty_snapshot()
     try:
         target = endpoint(kubeconfig(credentials))
@@ -495,7 +507,7 @@ def read_workloads(credentials, get_aad_token, timeout=TIMEOUT, page_size=PAGE_S
                                                                   f"written to a private temporary folder ({error}), "
                                                                   f"so {NOT_CHECKED}.")
         lister = Lister(lambda: session_for(target, files, token), target["server"], timeout, page_size,
-                        target["entra"], sleep, workers)
+                        target["entra"], sleep, workers, helpers)
         try:
             with cycle_collection_paused():
                 _read_all(lister, snapshot, lists, workers)
