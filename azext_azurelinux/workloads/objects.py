@@ -195,23 +195,37 @@ class ClusterView:
 
     def _index_budgets(self):
         """{id(pod): [budgets that select it]}, once per view: a budget with matchLabels looks only at the pods
-        that carry its first label, not at every pod of its namespace."""
-        by_label, by_namespace = {}, {}
-        for pod in self.pods:
-            namespace = name_of(pod)[0]
-            by_namespace.setdefault(namespace, []).append(pod)
-            for key, value in ((pod.get("metadata") or {}).get("labels") or {}).items():
-                if isinstance(value, str):
-                    by_label.setdefault((namespace, key, value), []).append(pod)
-        found = {}
+        that carry its first label, not at every pod of its namespace; only the labels some budget starts with
+        are indexed, and only in the namespaces that have a budget."""
+        budgets, first_keys, whole = [], {}, set()  # whole: namespaces with a budget that has no first label
         for budget in self.budgets:
             namespace = name_of(budget)[0]
             selector = (budget.get("spec") or {}).get("selector")
             if not isinstance(selector, dict):
                 continue  # a null selector selects nothing
             first = next(iter((selector.get("matchLabels") or {}).items()), None)
-            candidates = (by_label.get((namespace,) + first, ()) if first and isinstance(first[1], str) else
-                          by_namespace.get(namespace, ()))
+            if first and isinstance(first[1], str):
+                first_keys.setdefault(namespace, set()).add(first[0])
+            else:
+                first = None
+                whole.add(namespace)
+            budgets.append((budget, namespace, selector, first))
+        by_label, by_namespace = {}, {}
+        for pod in self.pods:
+            meta = pod.get("metadata") or {}
+            namespace = meta.get("namespace")
+            if namespace in whole:
+                by_namespace.setdefault(namespace, []).append(pod)
+            keys = first_keys.get(namespace)
+            labels = meta.get("labels") if keys else None
+            if labels:
+                for key in keys:
+                    value = labels.get(key)
+                    if isinstance(value, str):
+                        by_label.setdefault((namespace, key, value), []).append(pod)
+        found = {}
+        for budget, namespace, selector, first in budgets:
+            candidates = by_label.get((namespace,) + first, ()) if first else by_namespace.get(namespace, ())
             for pod in candidates:
                 if selects(selector, (pod.get("metadata") or {}).get("labels")):
                     found.setdefault(id(pod), []).append(budget)
