@@ -147,6 +147,35 @@ def test_lists_over_128_kib_are_gzipped_for_a_client_that_takes_gzip(kube_api): 
     assert asked["identity"].content.startswith(b'{"kind":"PodList","apiVersion":"v1","metadata":{')  # compact
 
 
+
+def test_an_answer_asked_again_is_compressed_once_and_never_stale(kube_api, monkeypatch):  # pylint: disable=redefined-outer-name
+    from tests.emulator import kube as emulated  # pylint: disable=import-outside-toplevel
+    compressed = []
+    real = emulated.gzip.compress
+    monkeypatch.setattr(emulated.gzip, "compress", lambda data, **options: compressed.append(len(data)) or
+                        real(data, **options))
+    nodes = k.pool_nodes("np1", 3)
+
+    def seed(deployments):
+        kube_api.seed(dict(k.merge({"nodes": nodes}, *[k.deployment("shop", f"s{i}", nodes, replicas=5)
+                                                      for i in range(deployments)]), resourceGroup=RG, name="memo"))
+    seed(40)
+    _, answer = kube_api.credentials(RG, "memo")
+    target = kube.endpoint(kubeconfig(answer))
+    with tempfile.TemporaryDirectory() as folder:
+        files = kube.certificate_files(target, folder)
+        with kube.session_for(target, files, target["token"]) as session:
+            def pods():
+                return session.get(target["server"] + "/api/v1/pods", timeout=10).json()["items"]
+            first, again = pods(), pods()
+            assert len(compressed) == 1 and first == again and len(first) == 200
+            seed(41)  # another answer: compressed anew
+            assert len(pods()) == 205 and len(compressed) == 2
+            monkeypatch.setattr(emulated, "GZIP_MEMO_BYTES", 1)  # the memo keeps the newest answer only
+            seed(42)
+            assert len(pods()) == 210 and len(kube_api.api._gzipped) == 1  # pylint: disable=protected-access
+
+
 # ---- Status errors ----------------------------------------------------------------------------
 def status_of(response):
     body = response.json()
