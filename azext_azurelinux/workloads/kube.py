@@ -21,8 +21,8 @@ the cluster. The time goes into decoding JSON, so the rest is kept off that path
   from the page's first bytes (`list_metadata`), where kube-apiserver writes it;
 - a page comes in one read, gzip-compressed where the server compresses (kube-apiserver does for
   answers over 128 KiB), and is decoded and trimmed with the cyclic garbage collector paused;
-- on a machine with more than one core, large pages are decoded and trimmed by a helper process of
-  each worker (pages.py), on another core, as CPython decodes JSON holding the interpreter's lock.
+- where the machine has a spare core, large pages are decoded and trimmed by helper processes (one per
+  spare core, at most one per worker; pages.py), as CPython decodes JSON holding the interpreter's lock.
 What cannot be read becomes a warning that says why and what to do, and the kinds that were read
 are still returned: the rules with their data still run.
 
@@ -298,15 +298,16 @@ def list_metadata(head):
 class Lister:  # pylint: disable=too-many-instance-attributes
     """Lists one server's resources page by page. The requests run on `workers` fetcher threads, each with its
     own session (`new_session()`), so that the next page of a list is on its way while the thread that asked for it
-    decodes the one before; each thread that decodes has a helper process for large pages (`pages.Helper`) where
-    `helpers` is true. Counts the requests; the first Stop any request meets stops them all."""
+    decodes the one before; the first `helpers` threads to decode (None: one per spare core, at most `workers`)
+    each have a helper process for large pages (`pages.Helper`). Counts the requests; the first Stop any request
+    meets stops them all."""
 
     def __init__(self, new_session, server, timeout=TIMEOUT, page_size=PAGE_SIZE, entra=False,
                  sleep=time.sleep, workers=WORKERS, helpers=None):  # pylint: disable=too-many-arguments
         self.new_session, self.server, self.timeout, self.page_size = new_session, server, timeout, page_size
         self.entra, self.sleep = entra, sleep
         self.helpers = min(max(1, workers), pages.spare_cores()) if helpers is None else helpers
-        self.requests, self.stopped = 0, None
+        self.requests, self.stopped, self.closed = 0, None, False
         self.answered = threading.Event()  # a first answer was judged: a page, a refusal, or the end of the read
         self._lock, self._local, self._sessions, self._helpers = threading.Lock(), threading.local(), [], []
         self._fetchers = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="azurelinux-kube-get")
@@ -323,13 +324,16 @@ class Lister:  # pylint: disable=too-many-instance-attributes
         helper = getattr(self._local, "helper", None)
         if helper is None:
             with self._lock:  # the first threads to decode get one each, as many as there are spare cores
-                helper = self._local.helper = pages.Helper(enabled=len(self._helpers) < self.helpers)
+                helper = self._local.helper = pages.Helper(enabled=len(self._helpers) < self.helpers and
+                                                           not self.closed)
                 self._helpers.append(helper)
         return helper
 
     def close(self):
         """No more requests: a list still being read fails at its next one (RuntimeError), and what is on its way
         is not waited for (after an interruption, say). The helper processes end."""
+        with self._lock:
+            self.closed = True  # a thread still decoding gets no helper from now on
         self._fetchers.shutdown(wait=False, cancel_futures=True)
         for session in self._sessions:
             session.close()
@@ -371,10 +375,11 @@ class Lister:  # pylint: disable=too-many-instance-attributes
             self.sleep(int(wait))
         return answer
 
-    def _items(self, resource, answer):
-        """The trimmed items of a 200 answer, and its continue token: decoded here, or by this thread's helper."""
+    def _items(self, resource, answer, more=True):
+        """The trimmed items of a 200 answer, and its continue token: decoded here, or by this thread's helper.
+        `more`: the list goes on after this page, as far as its first bytes tell."""
         try:
-            return self._helper().decode(resource, answer.body)
+            return self._helper().decode(resource, answer.body, more)
         except pages.NOT_A_LIST_ERRORS:
             raise _not_a_list(resource) from None
 
@@ -398,10 +403,11 @@ class Lister:  # pylint: disable=too-many-instance-attributes
                     refused = _refused(resource, answer, self.entra)
                     raise self._stop(refused) if isinstance(refused, Stop) else refused
                 self.answered.set()  # only now: a refusal that stops everything is known before others start
-                ahead = (list_metadata(answer.body[:HEAD]) or {}).get("continue")
+                head = list_metadata(answer.body[:HEAD])
+                ahead = (head or {}).get("continue")
                 if ahead:
                     pending = self.fetch(path, dict(base, **{"continue": ahead}), headers)
-                items, token = self._items(resource, answer)
+                items, token = self._items(resource, answer, more=head is None or bool(ahead))
                 del answer
                 kept.extend(items)
                 if not token:

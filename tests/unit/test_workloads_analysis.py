@@ -4,6 +4,7 @@
 # --------------------------------------------------------------------------------------------
 """The workload analysis, pure: Kubernetes objects as the API lists them in, one pool's findings out."""
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from azext_azurelinux.workloads import analysis, objects
 from tests.emulator import kube_objects as k
@@ -404,3 +405,35 @@ def test_a_pool_without_pods_has_no_findings():
 def test_the_plans_whose_drain_lies_ahead_are_judged(plan, judged):
     from azext_azurelinux import _workloads  # pylint: disable=import-outside-toplevel
     assert _workloads._draining([plan]) == ([plan] if judged else [])  # pylint: disable=protected-access
+
+
+# ---- which budgets select a pod: the index against every budget of the pod's namespace --------
+_NAMESPACES = st.sampled_from(["a", "b", None])
+_LABELS = st.dictionaries(st.sampled_from(["app", "tier", "x"]), st.sampled_from(["1", "2"]), max_size=3)
+_SELECTORS = st.one_of(
+    st.none(), st.just("not a selector"), st.just({}),
+    st.fixed_dictionaries({}, optional={
+        "matchLabels": st.dictionaries(st.sampled_from(["app", "tier", "x"]),
+                                       st.sampled_from(["1", "2", 1]), max_size=2),
+        "matchExpressions": st.lists(st.fixed_dictionaries({
+            "key": st.sampled_from(["app", "tier", "x"]),
+            "operator": st.sampled_from(["In", "NotIn", "Exists", "DoesNotExist"]),
+            "values": st.lists(st.sampled_from(["1", "2"]), max_size=2)}), max_size=2)}))
+
+
+@settings(max_examples=300, deadline=None)
+@given(pods=st.lists(st.tuples(_NAMESPACES, st.one_of(st.none(), _LABELS)), max_size=12),
+       budgets=st.lists(st.tuples(_NAMESPACES, _SELECTORS), max_size=6))
+def test_the_budgets_of_a_pod_are_those_of_its_namespace_whose_selector_selects_it(pods, budgets):
+    from azext_azurelinux.workloads.selectors import selects  # pylint: disable=import-outside-toplevel
+    pod_items = [{"metadata": dict({"name": f"p{i}", "namespace": ns}, **({"labels": labels} if labels else {}))}
+                 for i, (ns, labels) in enumerate(pods)]
+    budget_items = [{"metadata": {"name": f"b{i}", "namespace": ns}, "spec": {"selector": selector}}
+                    for i, (ns, selector) in enumerate(budgets)]
+    view = objects.ClusterView({"pods": pod_items, "poddisruptionbudgets": budget_items})
+    for pod in pod_items:
+        expected = [b["metadata"]["name"] for b in budget_items
+                    if b["metadata"]["namespace"] == pod["metadata"]["namespace"]
+                    and isinstance(b["spec"]["selector"], dict)
+                    and selects(b["spec"]["selector"], pod["metadata"].get("labels"))]
+        assert [b["metadata"]["name"] for b in view.budgets_of(pod)] == expected

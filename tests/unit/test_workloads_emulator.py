@@ -147,7 +147,6 @@ def test_lists_over_128_kib_are_gzipped_for_a_client_that_takes_gzip(kube_api): 
     assert asked["identity"].content.startswith(b'{"kind":"PodList","apiVersion":"v1","metadata":{')  # compact
 
 
-
 def test_an_answer_asked_again_is_compressed_once_and_never_stale(kube_api, monkeypatch):  # pylint: disable=redefined-outer-name
     from tests.emulator import kube as emulated  # pylint: disable=import-outside-toplevel
     compressed = []
@@ -169,6 +168,8 @@ def test_an_answer_asked_again_is_compressed_once_and_never_stale(kube_api, monk
                 return session.get(target["server"] + "/api/v1/pods", timeout=10).json()["items"]
             first, again = pods(), pods()
             assert len(compressed) == 1 and first == again and len(first) == 200
+            packed = list(kube_api.api._gzipped.values())[-1]  # pylint: disable=protected-access
+            assert packed[:2] == b"\x1f\x8b" and packed[4:8] == bytes(4)  # gzip with MTIME 0, as Go writes it
             seed(41)  # another answer: compressed anew
             assert len(pods()) == 205 and len(compressed) == 2
             monkeypatch.setattr(emulated, "GZIP_MEMO_BYTES", 1)  # the memo keeps the newest answer only

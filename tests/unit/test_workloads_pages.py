@@ -41,24 +41,29 @@ def fixture_helper():
 
 def test_a_helper_decodes_what_this_process_would_and_its_first_page_is_decoded_here(helper, monkeypatch):
     first, second = pod_page(300, "t1"), pod_page(300, first=300)
+    asked = []
+    real_ask = helper._ask  # pylint: disable=protected-access
+    monkeypatch.setattr(helper, "_ask", lambda *args: asked.append(args[0]) or real_ask(*args))
     assert helper.decode("pods", first) == pages.decode("pods", first)  # here, while the helper starts
-    assert helper.process is not None and helper.process.poll() is None
+    assert helper.process is not None and helper.process.poll() is None and asked == []
     expected = pages.decode("pods", second)
 
     def not_here(resource, body):
         raise AssertionError("the second page is the helper's")
     monkeypatch.setattr(pages, "decode", not_here)
     items, token = helper.decode("pods", second)
-    assert (items, token) == expected and token is None and len(items) == 300
+    assert (items, token) == expected and token is None and len(items) == 300 and asked == ["pods"]
     assert items[1]["metadata"]["name"] == "web-301"  # 301 = 7 x 43: made unready
     assert items[1]["status"]["conditions"] == [{"type": "Ready", "status": "False"}]  # trimmed, as here
 
 
-def test_small_pages_and_disabled_helpers_start_no_process():
-    small, disabled = pages.Helper(), pages.Helper(enabled=False, minimum=0)
+def test_small_pages_last_pages_and_disabled_helpers_start_no_process():
+    small, last, disabled = pages.Helper(), pages.Helper(minimum=0), pages.Helper(enabled=False, minimum=0)
     page = pod_page(5)
-    assert small.decode("pods", page) == disabled.decode("pods", page) == pages.decode("pods", page)
-    assert len(page) < pages.PROCESS_MIN and small.process is None and disabled.process is None
+    assert small.decode("pods", page) == last.decode("pods", page, more=False) == \
+        disabled.decode("pods", page) == pages.decode("pods", page)
+    assert len(page) < pages.PROCESS_MIN and small.process is None and last.process is None
+    assert disabled.process is None
 
 
 def test_a_page_that_is_not_a_list_is_an_error_and_the_helper_stays(helper):
@@ -81,13 +86,24 @@ def test_a_helper_that_dies_is_not_used_again_and_the_page_is_decoded_here(helpe
     assert helper.decode("pods", page) == pages.decode("pods", page)
 
 
-def test_a_helper_that_answers_garbage_is_ended(helper):
+@pytest.mark.parametrize("answer", [(pages.DECODED, b"\xff not marshal"), (pages.DECODED, marshal.dumps([1, 2])),
+                                    (pages.DECODED, marshal.dumps(({}, None))), (pages.FAILED, b""), (7, b"")])
+def test_a_helper_that_answers_what_cannot_be_used_is_ended(helper, answer):
     helper.decode("pods", pod_page(2))
     process = helper.process
-    helper._ask = lambda resource, body: (pages.DECODED, b"\xff not marshal")  # pylint: disable=protected-access
+    helper._ask = lambda resource, body: answer  # pylint: disable=protected-access
     page = pod_page(4)
     assert helper.decode("pods", page) == pages.decode("pods", page)
-    assert not helper.enabled and process.poll() is not None
+    assert not helper.enabled and process.poll() is not None and helper.process is None
+
+
+def test_an_exchange_cut_short_ends_the_helper_so_no_answer_is_read_for_the_wrong_page(helper, monkeypatch):
+    helper.decode("pods", pod_page(2))
+    process = helper.process
+    monkeypatch.setattr(pages, "_exactly", lambda stream, size: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):
+        helper.decode("pods", pod_page(3))
+    assert process.poll() is not None and helper.process is None and not helper.enabled
 
 
 def test_a_helper_that_cannot_start_leaves_the_decoding_here(monkeypatch):
@@ -125,6 +141,14 @@ def test_the_helper_loop_answers_each_request_and_stops_at_a_cut_one():
     assert answers.read() == b""
 
 
+def test_the_helper_loop_says_so_when_a_decoded_page_cannot_be_sent_back(monkeypatch):
+    monkeypatch.setattr(pages.marshal, "dumps", lambda value: (_ for _ in ()).throw(ValueError("too deep")))
+    name, body = b"pods", pod_page(2)
+    answers = io.BytesIO()
+    pages.serve(io.BytesIO(pages.REQUEST.pack(len(name), len(body)) + name + body), answers)
+    assert answers.getvalue() == pages.ANSWER.pack(pages.FAILED, 0)
+
+
 def test_helpers_are_one_per_spare_core_and_worker_and_end_with_the_lister(monkeypatch):
     monkeypatch.setattr(pages, "cores", lambda: 2)
     assert kube.Lister(lambda: None, "https://x", workers=2).helpers == 1
@@ -141,7 +165,9 @@ def test_helpers_are_one_per_spare_core_and_worker_and_end_with_the_lister(monke
     mine.decode("pods", pod_page(1))
     process = mine.process
     lister.close()
-    assert process.poll() is not None
+    assert process.poll() is not None and not mine.enabled
+    lister._local.helper = None  # pylint: disable=protected-access  # a thread that asks after the close
+    assert not lister._helper().enabled  # pylint: disable=protected-access
 
 
 def test_a_cluster_read_through_helpers_is_the_cluster_read_here(kube_api, monkeypatch):
@@ -149,18 +175,17 @@ def test_a_cluster_read_through_helpers_is_the_cluster_read_here(kube_api, monke
     families = [{"nodes": nodes}] + [k.deployment("shop", f"svc-{i}", nodes, replicas=5) for i in range(241)]
     kube_api.seed(dict(k.merge(*families), resourceGroup=RG, name="helped"))
     status, answer = kube_api.credentials(RG, "helped")
-    here = kube.read_workloads(answer, None, helpers=0)
+    here = kube.read_workloads(answer, None, helpers=0, page_size=100)
     monkeypatch.setattr(pages, "PROCESS_MIN", 1024)  # every page but the smallest to a helper
-    started = []
-    original = pages.Helper._start  # pylint: disable=protected-access
-
-    def start(self):
-        started.append(self)
-        original(self)
-    monkeypatch.setattr(pages.Helper, "_start", start)
-    helped = kube.read_workloads(answer, None, helpers=2)
+    started, asked = [], []
+    start, ask = pages.Helper._start, pages.Helper._ask  # pylint: disable=protected-access
+    monkeypatch.setattr(pages.Helper, "_start", lambda self: started.append(self) or start(self))
+    monkeypatch.setattr(pages.Helper, "_ask", lambda self, *args: asked.append(args[0]) or ask(self, *args))
+    helped = kube.read_workloads(answer, None, helpers=2, page_size=100)
     assert status == 200 and helped == here and len(here["pods"]) == 1205 and here["warnings"] == []
-    assert len(started) == 2 and all(h.process is None for h in started)  # both used, both ended
+    assert len(started) == 2 and all(h.process is None for h in started)  # both started, both ended
+    assert asked.count("pods") == 12  # 13 pages: the first decoded here while its helper started
+    assert set(asked) == {"pods", "deployments", "replicasets"}  # the other worker's lists of more than a page
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="SIGKILL, and /proc to see the helper end")
