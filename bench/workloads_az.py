@@ -195,7 +195,8 @@ def report(args, info, served, figures, arm, kube, codes, plans):  # pylint: dis
         f"deployments, {served['replicasets']} replica sets, {served['statefulsets']} stateful sets and "
         f"{served['daemonsets']} daemon sets (`kube_objects.bench_cluster`), planned with `az aks azurelinux "
         "migrate --dry-run`, with and without `--skip-workload-check`, in turn, the order swapped every round, "
-        "after one warm-up run of each. Peak RSS is the az process's own high-water mark (os.wait4).", "",
+        "after one warm-up run of each. Peak RSS is the az process's high-water mark (os.wait4: the larger of az's "
+        "own and its helper processes'; their CPU time counts in az's).", "",
         f"Plans: with the check {_actions(plans['check'])} (exit {codes['check'][-1]}); with "
         f"`--skip-workload-check` {_actions(plans['skip'])} (exit {codes['skip'][-1]}).", "",
         "| goal | measured | verdict |", "|---|---|---|",
