@@ -488,8 +488,8 @@ def _read_all(lister, snapshot, lists, workers=WORKERS):
 def read_workloads(credentials, get_aad_token, timeout=TIMEOUT, page_size=PAGE_SIZE, lists=LISTS,
                    sleep=time.sleep, workers=WORKERS, helpers=None):  # pylint: disable=too-many-arguments
     """The snapshot of a cluster's workloads (see the module's docstring); never raises for what the cluster or
-    the network does: each failure is a warning in the snapshot, and what was read is kept. `helpers`: decode large
-    pages in helper processes (None: where the machine has another core; see pages.py)."""
+    the network does: each failure is a warning in the snapshot, and what was read is kept. `helpers`: how many
+    helper processes may decode large pages (None: one per spare core, at most `workers`; 0: none; see pages.py)."""
     snapshot = empty_snapshot()
     try:
         target = endpoint(kubeconfig(credentials))

@@ -166,8 +166,8 @@ def _exactly(stream, size):
 
 
 def serve(inbox, outbox):
-    """The helper's loop: each request a page to decode, each answer its trimmed items (marshal) or NOT_A_LIST,
-    until the requests end."""
+    """The helper's loop: each request a page to decode, each answer its trimmed items (marshal), NOT_A_LIST, or
+    FAILED (decoded but not to be sent back), until the requests end."""
     while True:
         head = inbox.read(REQUEST.size)
         if len(head) < REQUEST.size:
