@@ -32,6 +32,7 @@ sys.path.insert(0, ROOT)
 # pylint: disable=wrong-import-position
 from aiohttp import web  # noqa: E402
 
+from tests import production_create  # noqa: E402
 from tests.emulator.__main__ import make_tls  # noqa: E402
 from tests.emulator.client import az_executable, sign_in  # noqa: E402
 from tests.emulator.network import Network  # noqa: E402
@@ -45,52 +46,26 @@ VNET_ID = (f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{NETWORK_RG}/provid
            "virtualNetworks/vnet-prod")
 IDENTITY_BASE = f"/subscriptions/{SUBSCRIPTION_ID}/resourcegroups/{NETWORK_RG}/providers/" \
                 "Microsoft.ManagedIdentity/userAssignedIdentities"
-ADMIN_GROUPS = "7f2c8a1e-3b4d-4e5f-8a9b-0c1d2e3f4a5b,1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d"
 
 
 WiredEmulator = Emulator  # server.py serves network.py since issue 21 was wired; --stock is the same now
 
 
+# The names this capture gives the shared sets (core_create_bodies.json keeps them)
+CAPTURE_NAMES = {"overlay-cilium-entra": "overlay-cilium-entra-autoscale",
+                 "subnet-lts": "byo-subnet-system-identity-lts",
+                 "private-identities": "private-user-identity-udr",
+                 "kubenet-calico": "kubenet-calico-skip-assignment"}
+
+
 def option_sets(home):
-    """Four production-shaped option sets (and a baseline with none), each as core `az aks create` takes them."""
-    subnet = f"{VNET_ID}/subnets"
-    return [
-        ("baseline", []),
-        ("overlay-cilium-entra-autoscale", [
-            "--network-plugin", "azure", "--network-plugin-mode", "overlay", "--network-dataplane", "cilium",
-            "--network-policy", "cilium", "--pod-cidr", "192.168.0.0/16", "--service-cidr", "10.100.0.0/16",
-            "--dns-service-ip", "10.100.0.10", "--enable-aad", "--aad-admin-group-object-ids", ADMIN_GROUPS,
-            "--enable-azure-rbac", "--disable-local-accounts", "--enable-oidc-issuer", "--enable-workload-identity",
-            "--tier", "standard", "--auto-upgrade-channel", "stable", "--node-os-upgrade-channel", "NodeImage",
-            "--enable-cluster-autoscaler", "--min-count", "3", "--max-count", "10", "--node-count", "3",
-            "--nodepool-name", "system", "--nodepool-labels", "env=prod", "team=platform",
-            "--nodepool-taints", "CriticalAddonsOnly=true:NoSchedule", "--node-osdisk-type", "Ephemeral",
-            "--node-osdisk-size", "64", "--max-pods", "110", "--node-vm-size", "Standard_D4ds_v5",
-            "--generate-ssh-keys"]),
-        ("byo-subnet-system-identity-lts", [
-            "--network-plugin", "azure", "--vnet-subnet-id", f"{subnet}/nodes", "--network-policy", "azure",
-            "--service-cidr", "10.0.0.0/16", "--dns-service-ip", "10.0.0.10", "--load-balancer-sku", "standard",
-            "--outbound-type", "loadBalancer", "--api-server-authorized-ip-ranges", "20.30.40.0/24,52.1.2.3",
-            "--tier", "premium", "--k8s-support-plan", "AKSLongTermSupport", "-k", "1.30",
-            "--os-sku", "AzureLinux3", "--auto-upgrade-channel", "patch", "--node-os-upgrade-channel",
-            "SecurityPatch", "--ssh-key-value", os.path.join(home, ".ssh", "id_rsa.pub"), "--admin-username",
-            "opsadmin", "--max-pods", "60"]),
-        ("private-user-identity-udr", [
-            "--enable-private-cluster", "--private-dns-zone", "system", "--assign-identity",
-            f"{IDENTITY_BASE}/id-control-plane", "--assign-kubelet-identity", f"{IDENTITY_BASE}/id-kubelet",
-            "--vnet-subnet-id", f"{subnet}/private", "--network-plugin", "azure", "--network-plugin-mode", "overlay",
-            "--pod-cidr", "172.16.0.0/16", "--service-cidr", "10.2.0.0/16", "--dns-service-ip", "10.2.0.10",
-            "--outbound-type", "userDefinedRouting", "--enable-aad", "--aad-tenant-id", TENANT_ID,
-            "--node-osdisk-type", "Managed", "--node-osdisk-size", "128", "--no-ssh-key", "--tier", "standard",
-            "--auto-upgrade-channel", "node-image", "--node-os-upgrade-channel", "NodeImage"]),
-        ("kubenet-calico-skip-assignment", [
-            "--network-plugin", "kubenet", "--network-policy", "calico", "--pod-cidr", "10.244.0.0/16",
-            "--service-cidr", "10.96.0.0/16", "--dns-service-ip", "10.96.0.10", "--vnet-subnet-id",
-            f"{subnet}/kubenet", "--skip-subnet-role-assignment", "--load-balancer-sku", "standard",
-            "--tier", "free", "--k8s-support-plan", "KubernetesOfficial", "--enable-cluster-autoscaler",
-            "--min-count", "1", "--max-count", "5", "--node-count", "2", "--max-pods", "50", "--nodepool-name",
-            "sys1", "--ssh-key-value", "@PUBLIC_KEY@", "--enable-oidc-issuer", "--admin-username", "azureuser"]),
-    ]
+    """The production option sets (tests/production_create.py) and a baseline with none, each as core `az aks
+    create` takes them: subnet-lts names the OS SKU and a key file, kubenet-calico the key that
+    --generate-ssh-keys wrote (@PUBLIC_KEY@, filled in before it runs)."""
+    shared = production_create.option_sets(f"{VNET_ID}/subnets", IDENTITY_BASE,
+                                           (os.path.join(home, ".ssh", "id_rsa.pub"), "@PUBLIC_KEY@"),
+                                           lts_extra=("--os-sku", "AzureLinux3"))
+    return [("baseline", [])] + [(CAPTURE_NAMES[name], options) for name, options in shared.items()]
 
 
 def seed(emulator):

@@ -10,10 +10,10 @@ import json
 
 import pytest
 
+from tests import production_create
 from tests.e2e.conftest import arm_requests
-from tests.emulator.store import SUBSCRIPTION_ID, TENANT_ID
+from tests.emulator.store import SUBSCRIPTION_ID
 
-GROUPS = "7f2c8a1e-3b4d-4e5f-8a9b-0c1d2e3f4a5b,1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d"
 PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHJ0ZXN0a2V5Zm9ydGhlZW11bGF0b3Jvbmx5MDEyMzQ1 tester@example"
 # What the options set, in the cluster body: compared leaf by leaf between core's body and ours.
 SET_BY_OPTIONS = ("sku", "identity", "properties.networkProfile", "properties.aadProfile",
@@ -92,42 +92,7 @@ def network(emulator, rg):
 
 
 def option_sets(net):
-    subnet, identity = net["subnet"], net["identity"]
-    return {
-        "overlay-cilium-entra": [
-            "--network-plugin", "azure", "--network-plugin-mode", "overlay", "--network-dataplane", "cilium",
-            "--network-policy", "cilium", "--pod-cidr", "192.168.0.0/16", "--service-cidr", "10.100.0.0/16",
-            "--dns-service-ip", "10.100.0.10", "--enable-aad", "--aad-admin-group-object-ids", GROUPS,
-            "--enable-azure-rbac", "--disable-local-accounts", "--enable-oidc-issuer", "--enable-workload-identity",
-            "--tier", "standard", "--auto-upgrade-channel", "stable", "--node-os-upgrade-channel", "NodeImage",
-            "--enable-cluster-autoscaler", "--min-count", "3", "--max-count", "10", "--node-count", "3",
-            "--nodepool-name", "system", "--nodepool-labels", "env=prod", "team=platform",
-            "--nodepool-taints", "CriticalAddonsOnly=true:NoSchedule", "--node-osdisk-type", "Ephemeral",
-            "--node-osdisk-size", "64", "--max-pods", "110", "--node-vm-size", "Standard_D4ds_v5",
-            "--generate-ssh-keys"],
-        "subnet-lts": [
-            "--network-plugin", "azure", "--vnet-subnet-id", f"{subnet}/nodes", "--network-policy", "azure",
-            "--service-cidr", "10.0.0.0/16", "--dns-service-ip", "10.0.0.10", "--load-balancer-sku", "standard",
-            "--outbound-type", "loadBalancer", "--api-server-authorized-ip-ranges", "20.30.40.0/24,52.1.2.3",
-            "--tier", "premium", "--k8s-support-plan", "AKSLongTermSupport", "-k", "1.30",
-            "--auto-upgrade-channel", "patch", "--node-os-upgrade-channel", "SecurityPatch",
-            "--ssh-key-value", PUBLIC_KEY, "--admin-username", "opsadmin", "--max-pods", "60"],
-        "private-identities": [
-            "--enable-private-cluster", "--private-dns-zone", "system", "--assign-identity",
-            f"{identity}/id-control-plane", "--assign-kubelet-identity", f"{identity}/id-kubelet",
-            "--vnet-subnet-id", f"{subnet}/private", "--network-plugin", "azure", "--network-plugin-mode", "overlay",
-            "--pod-cidr", "172.16.0.0/16", "--service-cidr", "10.2.0.0/16", "--dns-service-ip", "10.2.0.10",
-            "--outbound-type", "userDefinedRouting", "--enable-aad", "--aad-tenant-id", TENANT_ID,
-            "--node-osdisk-type", "Managed", "--node-osdisk-size", "128", "--no-ssh-key", "--tier", "standard",
-            "--auto-upgrade-channel", "node-image", "--node-os-upgrade-channel", "NodeImage"],
-        "kubenet-calico": [
-            "--network-plugin", "kubenet", "--network-policy", "calico", "--pod-cidr", "10.244.0.0/16",
-            "--service-cidr", "10.96.0.0/16", "--dns-service-ip", "10.96.0.10", "--vnet-subnet-id",
-            f"{subnet}/kubenet", "--skip-subnet-role-assignment", "--load-balancer-sku", "standard",
-            "--tier", "free", "--k8s-support-plan", "KubernetesOfficial", "--enable-cluster-autoscaler",
-            "--min-count", "1", "--max-count", "5", "--node-count", "2", "--max-pods", "50", "--nodepool-name",
-            "sys1", "--ssh-key-value", PUBLIC_KEY, "--enable-oidc-issuer", "--admin-username", "azureuser"],
-    }
+    return production_create.option_sets(net["subnet"], net["identity"], (PUBLIC_KEY, PUBLIC_KEY))
 
 
 def put_body(emulator, cluster):
@@ -137,7 +102,7 @@ def put_body(emulator, cluster):
     return puts[0]["body"]
 
 
-@pytest.mark.parametrize("name", ["overlay-cilium-entra", "subnet-lts", "private-identities", "kubenet-calico"])
+@pytest.mark.parametrize("name", production_create.NAMES)
 def test_the_same_options_send_what_core_sends(az, emulator, rg, network, name):
     options = option_sets(network)[name]
     sku = [] if "-k" in options and "1.30" in options else ["--os-sku", "AzureLinux"]
