@@ -90,7 +90,7 @@ def test_in_place_interrupted_by_ctrl_c_is_waited_for_on_the_rerun(az, emulator,
     wait_for_request(emulator, "PUT", "/agentPools/ubu1")
     code, out, err = interrupt(process, signal.SIGINT)
     assert code == 130 and "Traceback" not in err
-    assert "ubu1: interrupted at step update: ubu1 is Upgrading; Azure carries on with it." in err
+    assert "ubu1: interrupted at step update: ubu1 is Upgrading; Azure carries on with it." in err, err
     assert json.loads(out)["outcome"] == "interrupted"
     again = az(*args)
     assert again.code == 0, again
@@ -112,7 +112,7 @@ def test_sigterm_stops_a_cluster_migration_with_143_and_the_report(az, emulator,
     assert code == 143 and "Traceback" not in err, (out, err)
     outcomes = {p["pool"]: p["outcome"] for p in json.loads(out)["pools"]}
     assert outcomes == {"system": "nothing-to-do", "p1": "interrupted", "p2": "interrupted", "p3": "not-started"}
-    assert "p1: interrupted at step update: p1 is Upgrading; Azure carries on with it." in err
+    assert "p1: interrupted at step update: p1 is Upgrading; Azure carries on with it." in err, err
     assert "To resume" in err
     assert not [e for e in arm_requests(emulator) if e["path"].endswith("/agentPools/p3") and e["method"] == "PUT"]
     plan = az.ok(*args[:-1], "--dry-run")
