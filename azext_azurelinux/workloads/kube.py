@@ -305,12 +305,12 @@ class Lister:  # pylint: disable=too-many-instance-attributes
     def __init__(self, new_session, server, timeout=TIMEOUT, page_size=PAGE_SIZE, entra=False,
                  sleep=time.sleep, workers=WORKERS, helpers=None):  # pylint: disable=too-many-arguments
         self.new_session, self.server, self.timeout, self.page_size = new_session, server, timeout, page_size
-        self.entra, self.sleep = entra, sleep
-        self.helpers = min(max(1, workers), pages.spare_cores()) if helpers is None else helpers
+        self.entra, self.sleep, self.workers = entra, sleep, max(1, workers)
+        self.helpers = min(self.workers, pages.spare_cores()) if helpers is None else helpers
         self.requests, self.stopped, self.closed = 0, None, False
         self.answered = threading.Event()  # a first answer was judged: a page, a refusal, or the end of the read
         self._lock, self._local, self._sessions, self._helpers = threading.Lock(), threading.local(), [], []
-        self._fetchers = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="azurelinux-kube-get")
+        self._fetchers = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="azurelinux-kube-get")
 
     def _session(self):
         session = getattr(self._local, "session", None)
@@ -447,8 +447,8 @@ def _not_a_list(resource):
                                                 f"{resource} ran without them.", resource))
 
 
-def _read_all(lister, snapshot, lists, workers=WORKERS):
-    """List every kind into the snapshot: the first kind's first request alone, then `workers` threads."""
+def _read_all(lister, snapshot, lists):
+    """List every kind into the snapshot: the first kind's first request alone, then the lister's workers."""
     def read(entry):
         resource, path, field_selector, metadata_only = entry
         try:
@@ -463,7 +463,7 @@ def _read_all(lister, snapshot, lists, workers=WORKERS):
 
     if not lists:
         return
-    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="azurelinux-kube")
+    pool = ThreadPoolExecutor(max_workers=lister.workers, thread_name_prefix="azurelinux-kube")
     try:
         futures = [pool.submit(read, lists[0])]
         lister.answered.wait()
@@ -516,7 +516,7 @@ def read_workloads(credentials, get_aad_token, timeout=TIMEOUT, page_size=PAGE_S
                         target["entra"], sleep, workers, helpers)
         try:
             with cycle_collection_paused():
-                _read_all(lister, snapshot, lists, workers)
+                _read_all(lister, snapshot, lists)
         finally:
             lister.close()
         snapshot["requests"] = lister.requests

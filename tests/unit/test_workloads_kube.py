@@ -419,7 +419,7 @@ def read_scripted(script, workers=2, lists=kube.LISTS[:2]):
     lister = kube.Lister(lambda: session, "https://x", workers=workers)
     snapshot = kube.empty_snapshot("https://x")
     try:
-        kube._read_all(lister, snapshot, lists, workers)  # pylint: disable=protected-access
+        kube._read_all(lister, snapshot, lists)  # pylint: disable=protected-access
     finally:
         lister.close()
     return snapshot, session
